@@ -1,0 +1,3 @@
+import RoutedCLI
+
+Routed.main()
