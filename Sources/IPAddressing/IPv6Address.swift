@@ -21,8 +21,13 @@ public struct IPv6Address: Hashable, Comparable, Sendable {
         guard !s.isEmpty, s.count <= 45 else { return nil }
         var groups: [UInt16] = []
         var compressAt: Int?
-        let halves = s.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
+        var halves: [String] = []
+        if let r = s.firstRange(of: "::") {
+            halves = [String(s[..<r.lowerBound]), String(s[r.upperBound...])]
+            guard !halves[1].contains("::") else { return nil }
+        } else {
+            halves = [s]
+        }
         func parse(_ part: String) -> [UInt16]? {
             if part.isEmpty { return [] }
             var out: [UInt16] = []

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 
 /// The `routed` command: a pure layer-3 container networking agent.
 ///
