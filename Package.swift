@@ -33,6 +33,11 @@ let package = Package(
             dependencies: ["BGPWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
+        // libFuzzer entry point for the framer and decoder (contrib/fuzz.sh); a replay tool otherwise.
+        .executableTarget(
+            name: "BGPWireFuzz",
+            dependencies: ["BGPWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
 
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
