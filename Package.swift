@@ -36,7 +36,15 @@ let package = Package(
         // libFuzzer entry point for the framer and decoder (contrib/fuzz.sh); a replay tool otherwise.
         .executableTarget(
             name: "BGPWireFuzz",
-            dependencies: ["BGPWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["BGPWire", "CFuzzDriver", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        .target(name: "CFuzzDriver"),
+
+        // Benchmarks (release builds; see BENCHMARKS.md). The C target counts heap allocations.
+        .target(name: "CAllocationCounter"),
+        .executableTarget(
+            name: "BGPWireBench",
+            dependencies: ["BGPWire", "IPAddressing", "CAllocationCounter", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),

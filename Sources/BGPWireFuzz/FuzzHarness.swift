@@ -41,11 +41,21 @@ enum FuzzHarness {
 }
 
 #if FUZZING
+import CFuzzDriver
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     FuzzHarness.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
+}
+
+/// SwiftPM links an executable with `main` aliased to `<module>_main`; hand control to libFuzzer.
+@_cdecl("BGPWireFuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
 }
 #else
 import Foundation
