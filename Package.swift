@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",
-            dependencies: ["BGPWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["BGPWire", "BGPWireFuzz", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
