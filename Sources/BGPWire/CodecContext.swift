@@ -10,11 +10,16 @@ public struct CodecContext: Hashable, Sendable {
     /// The peer is in another AS: LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST problems are discarded
     /// and confederation segments are malformed (RFC 7606 sections 7.2, 7.5, 7.9, 7.10).
     public var externalPeer: Bool
+    /// Families whose NLRI carry a 4-octet Path Identifier before each prefix (RFC 7911 section 3),
+    /// because ADD-PATH was negotiated for them in this direction.
+    public var addPath: Set<AddressFamily>
 
-    public init(fourOctetAS: Bool = true, extendedMessage: Bool = false, externalPeer: Bool = false) {
+    public init(fourOctetAS: Bool = true, extendedMessage: Bool = false, externalPeer: Bool = false,
+                addPath: Set<AddressFamily> = []) {
         self.fourOctetAS = fourOctetAS
         self.extendedMessage = extendedMessage
         self.externalPeer = externalPeer
+        self.addPath = addPath
     }
 
     /// Before OPENs are exchanged nothing is negotiated.

@@ -56,11 +56,14 @@ public struct MPReachNLRI: Hashable, Sendable {
     public var family: AddressFamily
     public var nextHop: NextHop
     public var nlri: NLRI
+    /// One Path Identifier per prefix when ADD-PATH is in use for the family (RFC 7911), else empty.
+    public var pathIDs: [UInt32]
 
-    public init(family: AddressFamily, nextHop: NextHop, nlri: NLRI) {
+    public init(family: AddressFamily, nextHop: NextHop, nlri: NLRI, pathIDs: [UInt32] = []) {
         self.family = family
         self.nextHop = nextHop
         self.nlri = nlri
+        self.pathIDs = pathIDs
     }
 }
 
@@ -69,9 +72,12 @@ public struct MPReachNLRI: Hashable, Sendable {
 public struct MPUnreachNLRI: Hashable, Sendable {
     public var family: AddressFamily
     public var withdrawn: NLRI
+    /// One Path Identifier per prefix when ADD-PATH is in use for the family (RFC 7911), else empty.
+    public var pathIDs: [UInt32]
 
-    public init(family: AddressFamily, withdrawn: NLRI) {
+    public init(family: AddressFamily, withdrawn: NLRI, pathIDs: [UInt32] = []) {
         self.family = family
         self.withdrawn = withdrawn
+        self.pathIDs = pathIDs
     }
 }

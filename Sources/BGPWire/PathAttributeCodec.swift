@@ -101,9 +101,9 @@ extension PathAttribute {
             guard length > 0, length % 4 == 0 else { return try badLength("must be a non-zero multiple of 4") }
             v = .clusterList((0..<length / 4).map { _ in value.readInteger(as: UInt32.self)! })
         case .mpReachNLRI:
-            v = .mpReachNLRI(try MPReachNLRI.decode(&value, whole: whole))
+            v = .mpReachNLRI(try MPReachNLRI.decode(&value, whole: whole, addPath: context.addPath))
         case .mpUnreachNLRI:
-            v = .mpUnreachNLRI(try MPUnreachNLRI.decode(&value, whole: whole))
+            v = .mpUnreachNLRI(try MPUnreachNLRI.decode(&value, whole: whole, addPath: context.addPath))
         case .extendedCommunities:
             guard length > 0, length % 8 == 0 else { return try badLength("must be a non-zero multiple of 8") }
             v = .extendedCommunities((0..<length / 8).map { _ in ExtendedCommunity(rawValue: value.readInteger(as: UInt64.self)!) })
@@ -144,8 +144,8 @@ extension PathAttribute {
         case .aggregator: context.fourOctetAS ? 8 : 6
         case .communities(let c): 4 * c.count
         case .clusterList(let c): 4 * c.count
-        case .mpReachNLRI(let m): 5 + m.nextHop.encodedLength + PrefixCodec.encodedLength(m.nlri)
-        case .mpUnreachNLRI(let m): 3 + PrefixCodec.encodedLength(m.withdrawn)
+        case .mpReachNLRI(let m): 5 + m.nextHop.encodedLength + PrefixCodec.encodedLength(m.nlri, pathIDs: m.pathIDs)
+        case .mpUnreachNLRI(let m): 3 + PrefixCodec.encodedLength(m.withdrawn, pathIDs: m.pathIDs)
         case .extendedCommunities(let c): 8 * c.count
         case .as4Path(let p): p.encodedLength(asnSize: 4)
         case .as4Aggregator: 8
@@ -235,7 +235,7 @@ extension ASPath {
 
 extension MPReachNLRI {
     /// RFC 4760 section 3 and RFC 7606 section 7.11: a malformed MP_REACH_NLRI resets the session.
-    static func decode(_ value: inout ByteBuffer, whole: ByteBuffer) throws(BGPError) -> MPReachNLRI {
+    static func decode(_ value: inout ByteBuffer, whole: ByteBuffer, addPath: Set<AddressFamily>) throws(BGPError) -> MPReachNLRI {
         func fail(_ subcode: UpdateErrorSubcode, _ reason: String) -> BGPError {
             .update(subcode, data: subcode == .invalidNetworkField ? [] : Array(whole.readableBytesView), "MP_REACH_NLRI: \(reason)")
         }
@@ -262,7 +262,8 @@ extension MPReachNLRI {
         default:
             throw fail(.optionalAttributeError, "next hop length \(nhLength) is wrong for \(family)")
         }
-        return MPReachNLRI(family: family, nextHop: nextHop, nlri: try NLRI.decode(value, afi: afi, attribute: "MP_REACH_NLRI"))
+        let (nlri, ids) = try NLRI.decode(value, afi: afi, addPath: addPath.contains(family), attribute: "MP_REACH_NLRI")
+        return MPReachNLRI(family: family, nextHop: nextHop, nlri: nlri, pathIDs: ids)
     }
 
     func encodeValue(into buffer: inout ByteBuffer) {
@@ -271,12 +272,12 @@ extension MPReachNLRI {
         buffer.writeInteger(UInt8(nextHop.encodedLength))
         nextHop.encode(into: &buffer)
         buffer.writeInteger(UInt8(0))
-        PrefixCodec.write(nlri, into: &buffer)
+        PrefixCodec.write(nlri, pathIDs: pathIDs, into: &buffer)
     }
 }
 
 extension MPUnreachNLRI {
-    static func decode(_ value: inout ByteBuffer, whole: ByteBuffer) throws(BGPError) -> MPUnreachNLRI {
+    static func decode(_ value: inout ByteBuffer, whole: ByteBuffer, addPath: Set<AddressFamily>) throws(BGPError) -> MPUnreachNLRI {
         guard value.readableBytes >= 3 else {
             throw BGPError.update(.optionalAttributeError, data: Array(whole.readableBytesView),
                                   "MP_UNREACH_NLRI: \(value.readableBytes) octets, fewer than 3")
@@ -286,31 +287,34 @@ extension MPUnreachNLRI {
         guard family.hasPrefixNLRI else {
             return MPUnreachNLRI(family: family, withdrawn: .opaque(Array(value.readableBytesView)))
         }
-        return MPUnreachNLRI(family: family, withdrawn: try NLRI.decode(value, afi: afi, attribute: "MP_UNREACH_NLRI"))
+        let (nlri, ids) = try NLRI.decode(value, afi: afi, addPath: addPath.contains(family), attribute: "MP_UNREACH_NLRI")
+        return MPUnreachNLRI(family: family, withdrawn: nlri, pathIDs: ids)
     }
 
     func encodeValue(into buffer: inout ByteBuffer) {
         buffer.writeInteger(family.afi.rawValue)
         buffer.writeInteger(family.safi.rawValue)
-        PrefixCodec.write(withdrawn, into: &buffer)
+        PrefixCodec.write(withdrawn, pathIDs: pathIDs, into: &buffer)
     }
 }
 
 extension NLRI {
-    /// Prefixes of `afi` filling `region`; a bad prefix is an Invalid Network Field (RFC 7606 section 5.3).
-    static func decode(_ region: ByteBuffer, afi: AFI, attribute: String) throws(BGPError) -> NLRI {
+    /// Prefixes of `afi` filling `region`, with their Path Identifiers under ADD-PATH; a bad prefix
+    /// is an Invalid Network Field (RFC 7606 section 5.3).
+    static func decode(_ region: ByteBuffer, afi: AFI, addPath: Bool, attribute: String) throws(BGPError) -> (NLRI, [UInt32]) {
+        var ids: [UInt32] = []
         if afi == .ipv4 {
             var out: [IPv4Prefix] = []
-            guard PrefixCodec.decodeIPv4(region, into: &out) else {
+            guard PrefixCodec.decodeIPv4(region, into: &out, pathIDs: &ids, addPath: addPath) else {
                 throw BGPError.update(.invalidNetworkField, "\(attribute): an IPv4 prefix is longer than 32 bits or truncated")
             }
-            return .ipv4(out)
+            return (.ipv4(out), ids)
         }
         var out: [IPv6Prefix] = []
-        guard PrefixCodec.decodeIPv6(region, into: &out) else {
+        guard PrefixCodec.decodeIPv6(region, into: &out, pathIDs: &ids, addPath: addPath) else {
             throw BGPError.update(.invalidNetworkField, "\(attribute): an IPv6 prefix is longer than 128 bits or truncated")
         }
-        return .ipv6(out)
+        return (.ipv6(out), ids)
     }
 }
 

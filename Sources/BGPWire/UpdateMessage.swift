@@ -6,6 +6,9 @@ public struct UpdateMessage: Hashable, Sendable {
     public var withdrawnRoutes: [IPv4Prefix]
     public var attributes: PathAttributes
     public var nlri: [IPv4Prefix]
+    /// Path Identifiers, one per prefix, when ADD-PATH is in use for IPv4 unicast (RFC 7911); else empty.
+    public var withdrawnPathIDs: [UInt32] = []
+    public var nlriPathIDs: [UInt32] = []
     /// Problems RFC 7606 handles without a reset, in the order met while decoding (attribute
     /// discard and treat-as-withdraw). Empty for a clean message; never encoded.
     public var errors: [BGPError]

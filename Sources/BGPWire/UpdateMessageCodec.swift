@@ -20,13 +20,14 @@ extension UpdateMessage {
             throw BGPError.update(.malformedAttributeList,
                                   "total path attribute length \(attributesLength) overruns the message")
         }
-        var withdrawn: [IPv4Prefix] = []
-        guard PrefixCodec.decodeIPv4(withdrawnRegion, into: &withdrawn) else {
+        let addPath = context.addPath.contains(.ipv4Unicast)
+        var update = UpdateMessage()
+        guard PrefixCodec.decodeIPv4(withdrawnRegion, into: &update.withdrawnRoutes, pathIDs: &update.withdrawnPathIDs,
+                                     addPath: addPath) else {
             throw BGPError.update(.invalidNetworkField, "a withdrawn route is longer than 32 bits or truncated")
         }
-        var update = UpdateMessage(withdrawnRoutes: withdrawn)
         let present = try update.decodeAttributes(attributeRegion, context: context)
-        guard PrefixCodec.decodeIPv4(body, into: &update.nlri) else {
+        guard PrefixCodec.decodeIPv4(body, into: &update.nlri, pathIDs: &update.nlriPathIDs, addPath: addPath) else {
             throw BGPError.update(.invalidNetworkField, "an NLRI prefix is longer than 32 bits or truncated")
         }
         if let present { update.checkMandatoryAttributes(present: present) }
@@ -98,15 +99,15 @@ extension UpdateMessage {
     func encodeBody(into buffer: inout ByteBuffer, context: CodecContext) {
         let withdrawnAt = buffer.writerIndex
         buffer.writeInteger(UInt16(0))
-        let withdrawnBytes = withdrawnRoutes.reduce(0) { $0 + PrefixCodec.wireLength($1.length) }
-        _ = PrefixCodec.write(withdrawnRoutes, from: 0, room: withdrawnBytes, into: &buffer)
+        _ = PrefixCodec.write(withdrawnRoutes, pathIDs: withdrawnPathIDs, from: 0,
+                              room: PrefixCodec.encodedLength(withdrawnRoutes, pathIDs: withdrawnPathIDs), into: &buffer)
         buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - withdrawnAt - 2), at: withdrawnAt)
         let attributesAt = buffer.writerIndex
         buffer.writeInteger(UInt16(0))
         for a in attributes.list { a.encode(into: &buffer, context: context) }
         buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - attributesAt - 2), at: attributesAt)
-        let nlriBytes = nlri.reduce(0) { $0 + PrefixCodec.wireLength($1.length) }
-        _ = PrefixCodec.write(nlri, from: 0, room: nlriBytes, into: &buffer)
+        _ = PrefixCodec.write(nlri, pathIDs: nlriPathIDs, from: 0,
+                              room: PrefixCodec.encodedLength(nlri, pathIDs: nlriPathIDs), into: &buffer)
     }
 }
 

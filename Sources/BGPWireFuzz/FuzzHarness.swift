@@ -5,7 +5,8 @@ import BGPWire
 /// the framer gives the same messages whatever the split, and a decoded message re-encodes to
 /// bytes that decode to the same message (for UPDATEs without RFC 7606 errors).
 enum FuzzHarness {
-    static let contexts = [CodecContext(), CodecContext(fourOctetAS: false), CodecContext(extendedMessage: true, externalPeer: true)]
+    static let contexts = [CodecContext(), CodecContext(fourOctetAS: false), CodecContext(extendedMessage: true, externalPeer: true),
+                           CodecContext(addPath: [.ipv4Unicast, .ipv6Unicast])]
 
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let control = input.first else { return }

@@ -10,7 +10,8 @@ import Foundation
     /// The session a capture came from, from the tags in its name (see Fixtures/bgp/README.md).
     static func context(for url: URL) -> CodecContext {
         let name = url.lastPathComponent
-        return CodecContext(fourOctetAS: !name.contains("as2"), extendedMessage: name.contains("extmsg"))
+        return CodecContext(fourOctetAS: !name.contains("as2"), extendedMessage: name.contains("extmsg"),
+                            addPath: name.contains("addpath") ? [.ipv4Unicast, .ipv6Unicast] : [])
     }
 
     @Test func everyImplementationIsRepresented() {

@@ -299,4 +299,40 @@ import IPAddressing
         #expect(update.announcedPrefixes == [.v4(v4("10.1.2.0/24"))])
         #expect(BGPMessage.update(update).encoded(context: CodecContext()) == bytes)
     }
+
+    /// RFC 7911 section 3: with ADD-PATH negotiated, a Path Identifier precedes every prefix.
+    @Test func addPathIdentifiers() throws {
+        let context = CodecContext(addPath: [.ipv4Unicast, .ipv6Unicast])
+        let bytes = marker + [
+            0x00, 0x5B,              // length 91
+            0x02,                    // type UPDATE
+            0x00, 0x08,              // withdrawn routes length 8
+            0x00, 0x00, 0x00, 0x07,  //   path identifier 7
+            0x18, 0xC6, 0x33, 0x64,  //   198.51.100.0/24
+            0x00, 0x2C,              // total path attribute length 44
+            0x40, 0x01, 0x01, 0x00,  // ORIGIN IGP
+            0x40, 0x02, 0x00,        // AS_PATH empty
+            0x40, 0x03, 0x04, 0xC0, 0x00, 0x02, 0x01,  // NEXT_HOP 192.0.2.1
+            0x80, 0x0F, 0x1B,        // MP_UNREACH_NLRI, length 27
+            0x00, 0x02, 0x01,        //   AFI IPv6, SAFI unicast
+            0x00, 0x00, 0x00, 0x01,  //   path identifier 1
+            0x30, 0x20, 0x01, 0x0D, 0xB8, 0x00, 0x01,  // 2001:db8:1::/48
+            0x00, 0x00, 0x00, 0x02,  //   path identifier 2
+            0x40, 0x20, 0x01, 0x0D, 0xB8, 0x00, 0x02, 0x00, 0x03,  // 2001:db8:2:3::/64
+            0x00, 0x00, 0x00, 0x01,  // NLRI: path identifier 1
+            0x18, 0x0A, 0x00, 0x01,  //   10.0.1.0/24
+            0x00, 0x00, 0x00, 0x02,  // NLRI: path identifier 2, the same prefix by another path
+            0x18, 0x0A, 0x00, 0x01,  //   10.0.1.0/24
+        ]
+        var update = UpdateMessage(withdrawnRoutes: [v4("198.51.100.0/24")], attributes: PathAttributes([
+            PathAttribute(.origin(.igp)), PathAttribute(.asPath(.empty)), PathAttribute(.nextHop(addr("192.0.2.1"))),
+            PathAttribute(.mpUnreachNLRI(MPUnreachNLRI(family: .ipv6Unicast, withdrawn: .ipv6([v6("2001:db8:1::/48"), v6("2001:db8:2:3::/64")]),
+                                                       pathIDs: [1, 2]))),
+        ]), nlri: [v4("10.0.1.0/24"), v4("10.0.1.0/24")])
+        update.withdrawnPathIDs = [7]
+        update.nlriPathIDs = [1, 2]
+        try roundTrip(bytes, .update(update), context: context)
+        // Without ADD-PATH negotiated, the same octets do not parse as prefixes: the session resets.
+        #expect(throws: BGPError.self) { try BGPMessage.decode(bytes: bytes, context: CodecContext()) }
+    }
 }
