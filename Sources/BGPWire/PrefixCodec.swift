@@ -22,9 +22,8 @@ public enum PrefixCodec {
             var i = 0
             while i < n {
                 if addPath {
-                    guard i &+ 4 < n else { return false }
-                    pathIDs.append(UInt32(raw[i]) &<< 24 | UInt32(raw[i &+ 1]) &<< 16 | UInt32(raw[i &+ 2]) &<< 8 | UInt32(raw[i &+ 3]))
-                    i &+= 4
+                    guard let id = readPathID(raw, at: &i) else { return false }
+                    pathIDs.append(id)
                 }
                 let length = raw[i]
                 i &+= 1
@@ -60,9 +59,8 @@ public enum PrefixCodec {
             var i = 0
             while i < n {
                 if addPath {
-                    guard i &+ 4 < n else { return false }
-                    pathIDs.append(UInt32(raw[i]) &<< 24 | UInt32(raw[i &+ 1]) &<< 16 | UInt32(raw[i &+ 2]) &<< 8 | UInt32(raw[i &+ 3]))
-                    i &+= 4
+                    guard let id = readPathID(raw, at: &i) else { return false }
+                    pathIDs.append(id)
                 }
                 let length = raw[i]
                 i &+= 1
@@ -132,6 +130,14 @@ public enum PrefixCodec {
             return o
         }
         return next
+    }
+
+    /// The Path Identifier at `i` (RFC 7911 section 3), if a prefix length octet can follow it.
+    @inline(__always)
+    static func readPathID(_ raw: UnsafeRawBufferPointer, at i: inout Int) -> UInt32? {
+        guard i &+ 4 < raw.count else { return nil }
+        defer { i &+= 4 }
+        return UInt32(raw[i]) &<< 24 | UInt32(raw[i &+ 1]) &<< 16 | UInt32(raw[i &+ 2]) &<< 8 | UInt32(raw[i &+ 3])
     }
 
     @inline(__always)
