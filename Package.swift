@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "routed", targets: ["routed"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
+        .library(name: "BGPCore", targets: ["BGPCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -27,6 +28,8 @@ let package = Package(
             name: "BGPWire",
             dependencies: ["IPAddressing", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
+        // Pure BGP logic: the RFC 4271 session FSM (and, next, the RIB and policy). No I/O, no clock.
+        .target(name: "BGPCore", dependencies: ["BGPWire", "IPAddressing"], swiftSettings: strict),
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
@@ -47,6 +50,7 @@ let package = Package(
             dependencies: ["BGPWire", "IPAddressing", "CAllocationCounter", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
+        .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing"], swiftSettings: strict),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",
