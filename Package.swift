@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Pure value types shared by every layer: addresses and prefixes (no I/O).
@@ -30,6 +31,14 @@ let package = Package(
             swiftSettings: strict),
         // Pure BGP logic: the RFC 4271 session FSM (and, next, the RIB and policy). No I/O, no clock.
         .target(name: "BGPCore", dependencies: ["BGPWire", "IPAddressing"], swiftSettings: strict),
+        // The BGP transport: SwiftNIO listener and connections executing BGPCore's FSM; TCP MD5, GTSM.
+        .target(
+            name: "BGPSpeaker",
+            dependencies: ["BGPCore", "BGPWire", "IPAddressing",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
@@ -51,6 +60,11 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing"], swiftSettings: strict),
+        .testTarget(
+            name: "BGPSpeakerTests",
+            dependencies: ["BGPSpeaker", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",

@@ -28,6 +28,12 @@ public enum BGPMessage: Hashable, Sendable {
             throw BGPError.header(.badMessageType, data: [raw.typeCode], "unknown message type \(raw.typeCode)")
         }
         let lengthData = [UInt8(length >> 8), UInt8(length & 0xFF)]
+        // The framer may cut up to 65535 octets; the session's limit applies here (RFC 8654 section 4).
+        // OPEN and KEEPALIVE stay within 4096 octets even with extended messages.
+        let limit = type == .open || type == .keepalive ? BGPHeader.maxLength : context.maxMessageLength
+        guard length <= limit else {
+            throw BGPError.header(.badMessageLength, data: lengthData, "\(type) of \(length) octets exceeds the \(limit)-octet limit")
+        }
         switch type {
         case .keepalive where length != BGPHeader.length:
             throw BGPError.header(.badMessageLength, data: lengthData, "KEEPALIVE of \(length) octets; it must be 19")

@@ -1,0 +1,307 @@
+import Logging
+import NIOCore
+import NIOPosix
+import BGPCore
+import BGPWire
+import IPAddressing
+
+/// One peering: the RFC 4271 FSM and the connection, timers and Adj-RIB-In it drives.
+///
+/// Confined to `eventLoop`: every method runs there (callers hop with `onLoop`). The FSM decides,
+/// this class executes its actions: connect, send, close, start and stop timers, report.
+final class PeerSession: @unchecked Sendable {
+    let spec: PeerSpec
+    let eventLoop: any EventLoop
+    private let localAS: UInt32
+    private var fsm: SessionStateMachine
+    private var channel: (any Channel)?
+    private var timers: [SessionTimer: Scheduled<Void>] = [:]
+    private var originated: [OriginatedRoute] = []
+    private var advertised: Set<IPPrefix> = []
+    private(set) var adjRIBIn: [IPPrefix: ReceivedRoute] = [:]
+    private(set) var since: ContinuousClock.Instant = .now
+    private let emit: @Sendable (SpeakerEvent) -> Void
+    private let logger: Logger
+
+    init(spec: PeerSpec, configuration: SpeakerConfiguration, eventLoop: any EventLoop, logger: Logger,
+         emit: @escaping @Sendable (SpeakerEvent) -> Void) {
+        self.spec = spec
+        self.eventLoop = eventLoop
+        self.localAS = configuration.localAS
+        self.emit = emit
+        var log = logger
+        log[metadataKey: "peer"] = "\(spec.address)"
+        self.logger = log
+        let peerConfiguration = PeerConfiguration(
+            localAS: configuration.localAS, peerAS: spec.remoteAS ?? configuration.localAS, localIdentifier: configuration.routerID,
+            holdTime: spec.holdTime, keepaliveTime: spec.keepaliveTime, connectRetryTime: spec.connectRetryTime,
+            families: [.ipv4Unicast, .ipv6Unicast], gracefulRestart: configuration.gracefulRestart)
+        // Seed the timer jitter from the peer, so two peers do not retry in lockstep.
+        var seed: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in "\(spec.address)".utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
+        self.fsm = SessionStateMachine(configuration: peerConfiguration, seed: seed)
+    }
+
+    /// Runs `body` on the session's event loop (directly when already there, keeping order).
+    func onLoop(_ body: @escaping @Sendable (PeerSession) -> Void) {
+        if eventLoop.inEventLoop { body(self) } else { eventLoop.execute { body(self) } }
+    }
+
+    var state: SessionState { fsm.state }
+    var lastError: String? { fsm.lastError }
+    var peerAS: UInt32 { fsm.negotiated?.peerAS ?? fsm.configuration.peerAS }
+    var advertisedCount: Int { advertised.count }
+
+    func start() { handle(spec.passive ? .startPassive : .start) }
+
+    func stop(message: String?) { handle(.manualStop(message: message)) }
+
+    /// Replaces the routes we originate; an Established session announces and withdraws the difference.
+    func setOriginated(_ routes: [OriginatedRoute]) {
+        let old = Set(originated)
+        originated = routes
+        guard fsm.state == .established, let session = fsm.negotiated else { return }
+        let new = Set(routes)
+        let removed = old.subtracting(new).map(\.prefix).filter { !new.map(\.prefix).contains($0) }
+        sendWithdrawals(removed, session: session)
+        sendAnnouncements(routes.filter { !old.contains($0) }, session: session)
+    }
+
+    // MARK: - Events from the connection
+
+    func connectionEstablished(_ channel: any Channel) {
+        guard self.channel == nil, fsm.state == .connect || fsm.state == .active else {
+            // RFC 4271 section 6.8, simplified: while a connection is in use, another one is refused;
+            // the peer's own collision detection keeps the connection we initiated.
+            if self.channel !== channel {
+                logger.info("refusing a second connection", metadata: ["state": "\(fsm.state)"])
+                channel.close(promise: nil)
+            }
+            return
+        }
+        self.channel = channel
+        handle(.tcpConnectionEstablished)
+    }
+
+    func received(_ raw: RawMessage, on channel: any Channel) {
+        guard channel === self.channel else { return }
+        let context = fsm.negotiated?.codec ?? .beforeOpen
+        do {
+            handle(.received(try BGPMessage.decode(raw, context: context)))
+        } catch {
+            handle(.decodeFailed(error))
+        }
+    }
+
+    func framingFailed(_ error: BGPError, on channel: any Channel) {
+        guard channel === self.channel else { return }
+        handle(.decodeFailed(error))
+    }
+
+    func connectionClosed(_ channel: any Channel) {
+        guard channel === self.channel else { return }
+        self.channel = nil
+        handle(.tcpConnectionFails)
+    }
+
+    // MARK: - Executing the FSM's actions
+
+    private func handle(_ event: SessionEvent) {
+        eventLoop.preconditionInEventLoop()
+        for action in fsm.handle(event) { execute(action) }
+    }
+
+    private func execute(_ action: SessionAction) {
+        switch action {
+        case .connect:
+            connect()
+        case .send(let message):
+            send(message)
+        case .disconnect:
+            if let channel {
+                self.channel = nil
+                channel.close(promise: nil)
+            }
+        case .startTimer(let timer, let duration):
+            timers[timer]?.cancel()
+            let attoseconds = duration.components.attoseconds / 1_000_000_000
+            let delay = TimeAmount.nanoseconds(duration.components.seconds * 1_000_000_000 + attoseconds)
+            timers[timer] = eventLoop.scheduleTask(in: delay) { [self] in
+                timers[timer] = nil
+                handle(.timerExpired(timer))
+            }
+        case .stopTimer(let timer):
+            timers.removeValue(forKey: timer)?.cancel()
+        case .stateChanged(let from, let to, let reason):
+            since = .now
+            logger.info("state \(from) -> \(to)", metadata: ["reason": "\(reason)"])
+            emit(.stateChanged(peer: spec.address, from: from.rawValue, to: to.rawValue, reason: reason))
+        case .established(let session):
+            emit(.established(peer: spec.address, peerAS: session.peerAS, holdTime: session.holdTime,
+                              families: session.families.sorted { ($0.afi.rawValue, $0.safi.rawValue) < ($1.afi.rawValue, $1.safi.rawValue) }))
+            advertised = []
+            sendAnnouncements(originated, session: session)
+            for family in session.families.sorted(by: { $0.afi.rawValue < $1.afi.rawValue }) {
+                send(.update(.endOfRIB(family)))
+            }
+        case .deliverUpdate(let update):
+            apply(update)
+        case .deliverRouteRefresh(let refresh):
+            guard let session = fsm.negotiated else { return }
+            // RFC 2918: re-advertise the family; RFC 7313: between BoRR and EoRR when both support it.
+            if session.enhancedRouteRefresh { send(.routeRefresh(RouteRefreshMessage(family: refresh.family, subtype: .beginningOfRouteRefresh))) }
+            sendAnnouncements(originated.filter { refresh.family.afi == ($0.prefix.isIPv4 ? .ipv4 : .ipv6) }, session: session)
+            if session.enhancedRouteRefresh { send(.routeRefresh(RouteRefreshMessage(family: refresh.family, subtype: .endOfRouteRefresh))) }
+        case .sessionDown(let reason, let keeps):
+            logger.notice("session down", metadata: ["reason": "\(reason)", "graceful-restart": "\(keeps)"])
+            if !keeps {
+                let gone = Array(adjRIBIn.keys)
+                adjRIBIn = [:]
+                if !gone.isEmpty { emit(.routes(peer: spec.address, announced: [], withdrawn: gone)) }
+            }
+            advertised = []
+            emit(.sessionDown(peer: spec.address, reason: reason, keepsRoutes: keeps))
+        }
+    }
+
+    private func connect() {
+        let spec = self.spec
+        let loop = eventLoop
+        var bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(.seconds(Int64(min(spec.connectRetryTime, 30))))
+            .channelInitializer { [self] channel in
+                var setup = channel.eventLoop.makeSucceededVoidFuture()
+                if let password = spec.password {
+                    setup = setup.flatMap { SocketSecurity.setMD5(password, peer: spec.address, on: channel) }
+                }
+                if spec.ttlSecurity {
+                    setup = setup.flatMap { SocketSecurity.setTTL(255, family: spec.address, on: channel) }
+                        .flatMap { SocketSecurity.setMinimumTTL(family: spec.address, on: channel) }
+                } else if let ttl = spec.multihopTTL {
+                    setup = setup.flatMap { SocketSecurity.setTTL(Int32(ttl), family: spec.address, on: channel) }
+                }
+                return setup.flatMapThrowing {
+                    try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: self, eventLoop: loop))
+                }
+            }
+        if let local = spec.localAddress, let address = try? SocketAddress(ipAddress: "\(local)", port: 0) {
+            bootstrap = bootstrap.bind(to: address)
+        }
+        bootstrap.connect(host: "\(spec.address)", port: spec.port).whenFailure { [self] error in
+            guard fsm.state == .connect, channel == nil else { return }
+            logger.debug("connect failed", metadata: ["error": "\(error)"])
+            handle(.tcpConnectionFails)
+        }
+    }
+
+    private func send(_ message: BGPMessage) {
+        guard let channel else { return }
+        var buffer = channel.allocator.buffer(capacity: 64)
+        message.encode(into: &buffer, context: fsm.negotiated?.codec ?? .beforeOpen)
+        if case .notification(let n) = message { logger.notice("sending NOTIFICATION \(n)") }
+        write(buffer, on: channel)
+    }
+
+    private func write(_ buffer: ByteBuffer, on channel: any Channel) {
+        channel.writeAndFlush(buffer).whenSuccess { [self] in
+            onLoop { session in
+                guard channel === session.channel else { return }
+                session.handle(.sendProgress)
+            }
+        }
+    }
+
+    // MARK: - Routes
+
+    private func apply(_ update: UpdateMessage) {
+        for error in update.errors {
+            logger.warning("malformed UPDATE handled by RFC 7606", metadata: ["action": "\(error.action)", "error": "\(error.reason)"])
+            emit(.warning(peer: spec.address, message: "\(error.action): \(error.reason)"))
+        }
+        if let family = update.endOfRIB {
+            emit(.endOfRIB(peer: spec.address, family: family))
+            return
+        }
+        let withdrawn = update.withdrawnPrefixes
+        for p in withdrawn { adjRIBIn[p] = nil }
+        var announced: [ReceivedRoute] = []
+        let shared = update.attributes.propagated()
+        for p in update.announcedPrefixes {
+            let nextHop: IPAddress?
+            if case .v4 = p, let nh = update.attributes.nextHop, !update.nlri.isEmpty {
+                nextHop = .v4(nh)
+            } else {
+                switch update.attributes.mpReachNLRI?.nextHop {
+                case .ipv4(let a)?: nextHop = .v4(a)
+                case .ipv6(let g, _)?: nextHop = .v6(g)
+                default: nextHop = update.attributes.nextHop.map(IPAddress.v4)
+                }
+            }
+            let route = ReceivedRoute(prefix: p, nextHop: nextHop, attributes: shared)
+            adjRIBIn[p] = route
+            announced.append(route)
+        }
+        if !announced.isEmpty || !withdrawn.isEmpty {
+            emit(.routes(peer: spec.address, announced: announced, withdrawn: withdrawn))
+        }
+    }
+
+    /// Builds and sends UPDATEs for `routes` as this peer should see them (RFC 4271 section 5.1:
+    /// eBGP gets our AS prepended and us as next hop; iBGP gets LOCAL_PREF).
+    private func sendAnnouncements(_ routes: [OriginatedRoute], session: NegotiatedSession) {
+        guard let channel, !routes.isEmpty else { return }
+        let external = session.codec.externalPeer
+        let local = channel.localAddress.flatMap { $0.ipAddress.flatMap(IPAddress.init) }
+        var grouped: [(prefix: IPPrefix, attributes: PathAttributes, nextHop: NextHop?)] = []
+        for route in routes {
+            var a = PathAttributes([PathAttribute(.origin(.igp)), PathAttribute(.asPath(external ? ASPath(sequence: [localAS]) : .empty))])
+            if !external { a.set(.localPref(100)) }
+            if !route.communities.isEmpty { a.set(.communities(route.communities)) }
+            if !route.largeCommunities.isEmpty { a.set(.largeCommunities(route.largeCommunities)) }
+            switch route.prefix {
+            case .v4:
+                guard session.families.contains(.ipv4Unicast) else { continue }
+                let nh: IPv4Address
+                if let configured = spec.ipv4NextHop { nh = configured } else if case .v4(let l)? = local { nh = l } else {
+                    emit(.warning(peer: spec.address, message: "no IPv4 next hop for \(route.prefix) on an IPv6 session: set next-hop= on the peer")); continue
+                }
+                a.set(.nextHop(nh))
+                grouped.append((route.prefix, a, nil))
+            case .v6:
+                guard session.families.contains(.ipv6Unicast) else { continue }
+                let nh: IPv6Address
+                if case .v6(let l)? = local { nh = l } else if let configured = spec.ipv6NextHop { nh = configured } else {
+                    emit(.warning(peer: spec.address, message: "no IPv6 next hop for \(route.prefix): set next-hop6= on the peer")); continue
+                }
+                grouped.append((route.prefix, a, .ipv6(nh, linkLocal: nil)))
+            }
+        }
+        var buffer = channel.allocator.buffer(capacity: 4096)
+        let packer = UpdatePacker(context: session.codec)
+        for group in UpdatePacker.group(grouped) {
+            do { try packer.announce(group, into: &buffer) } catch {
+                emit(.warning(peer: spec.address, message: "\(error)")); continue
+            }
+            advertised.formUnion(group.ipv4.map(IPPrefix.v4) + group.ipv6.map(IPPrefix.v6))
+        }
+        if buffer.readableBytes > 0 {
+            write(buffer, on: channel)
+            handle(.updateSent)
+        }
+    }
+
+    private func sendWithdrawals(_ prefixes: [IPPrefix], session: NegotiatedSession) {
+        guard let channel, !prefixes.isEmpty else { return }
+        var buffer = channel.allocator.buffer(capacity: 1024)
+        let packer = UpdatePacker(context: session.codec)
+        packer.withdraw(ipv4: prefixes.compactMap { if case .v4(let p) = $0 { p } else { nil } }, into: &buffer)
+        packer.withdraw(ipv6: prefixes.compactMap { if case .v6(let p) = $0 { p } else { nil } }, into: &buffer)
+        advertised.subtract(prefixes)
+        write(buffer, on: channel)
+        handle(.updateSent)
+    }
+}
+
+extension IPPrefix {
+    var isIPv4: Bool { if case .v4 = self { true } else { false } }
+}
