@@ -42,7 +42,9 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
         // libFuzzer entry point for the framer and decoder (contrib/fuzz.sh); a replay tool otherwise.

@@ -3,12 +3,12 @@ public import ArgumentParser
 /// The `routed` command: a pure layer-3 container networking agent.
 ///
 /// Each subcommand lives in its own file; `run()` stays short and delegates.
-public struct Routed: ParsableCommand {
+public struct Routed: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "routed",
         abstract: "A pure layer-3 container networking agent: routable /32s, BGP, nftables isolation; no NAT, no tunnels.",
         version: RoutedVersion.string,
-        subcommands: [Decode.self]
+        subcommands: [BGPSpeakerCommand.self, Decode.self]
     )
 
     public init() {}

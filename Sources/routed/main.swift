@@ -1,3 +1,0 @@
-import RoutedCLI
-
-Routed.main()
