@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "routed", targets: ["routed"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
+        .library(name: "Policy", targets: ["Policy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -32,8 +33,11 @@ let package = Package(
             name: "RoutedCLI",
             dependencies: ["BGPWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
+        // Pure network isolation model: networks, policies, memberships → nftables ruleset model.
+        .target(name: "Policy", dependencies: ["IPAddressing"], swiftSettings: strict),
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
 
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "IPAddressing"], swiftSettings: strict),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",
