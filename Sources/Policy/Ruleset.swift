@@ -99,6 +99,9 @@ public struct MembershipConflict: Hashable, Sendable {
     public var prefix: String
     public var kept: NetworkID
     public var dropped: NetworkID
+    public init(prefix: String, kept: NetworkID, dropped: NetworkID) {
+        self.prefix = prefix; self.kept = kept; self.dropped = dropped
+    }
 }
 
 /// The compiled ruleset of table `inet routed`: value types only, no I/O.
