@@ -101,7 +101,8 @@ extension Ruleset {
         case .address6(let i): key(i)
         case .pair(let k, _): key(k)
         case .proto(let k, _): key(k)
-        case .port(let k, _): key(k)
+        // nft 1.0.6 finds a single port of a concatenated interval map only when written N-N.
+        case .port(let k, _): "\(key(k.pair)) . \(k.proto.nftName) . \(k.ports.low)-\(k.ports.high)"
         default: element(e)
         }
     }
