@@ -152,6 +152,10 @@ extension RulesetDiff {
             t += "add chain inet routed \(c.id.chainName) { comment \"\(c.comment)\"; }\n"
             for r in Ruleset.rules(of: c) { t += "add rule inet routed \(c.id.chainName) \(r)\n" }
         }
+        for c in changedChains {
+            t += "flush chain inet routed \(c.id.chainName)\n"
+            for r in Ruleset.rules(of: c) { t += "add rule inet routed \(c.id.chainName) \(r)\n" }
+        }
         for e in deletedElements { t += "delete element inet routed \(e.setName) { \(Ruleset.elementKey(e)) }\n" }
         for e in addedElements { t += "add element inet routed \(e.setName) { \(Ruleset.element(e)) }\n" }
         if let d = newDefault {

@@ -12,6 +12,9 @@ public struct PolicyBook: Hashable, Codable, Sendable {
     /// (`routed policy default allow|deny`). Traffic between pseudo-networks only (world ↔ host,
     /// world ↔ world) is not container traffic and is always allowed unless a policy says otherwise.
     public var defaultAction: PolicyAction = .allow
+    /// The id the next policy gets: ids are never reused, so a counter or a log line that
+    /// names policy 7 always means the same rule.
+    public private(set) var nextPolicyID: UInt32 = 1
 
     public init() {}
 
@@ -73,7 +76,8 @@ public struct PolicyBook: Hashable, Codable, Sendable {
         if let (id, _) = policies.first(where: { $0.value.sameMatch(as: rule) }) {
             throw .duplicatePolicy(existing: id, rule)
         }
-        let id = PolicyID(rawValue: (policies.keys.map(\.rawValue).max() ?? 0) + 1)
+        let id = PolicyID(rawValue: nextPolicyID)
+        nextPolicyID += 1
         policies[id] = rule
         return id
     }
@@ -92,6 +96,7 @@ public struct PolicyBook: Hashable, Codable, Sendable {
             throw .duplicatePolicy(existing: id, policy.rule)
         }
         policies[policy.id] = policy.rule
+        nextPolicyID = max(nextPolicyID, policy.id.rawValue + 1)
     }
 
     private func existing(_ text: String) throws(PolicyError) -> NetworkName {

@@ -5,6 +5,9 @@
 /// interval is removed before the intervals that replace it are added).
 public struct RulesetDiff: Hashable, Sendable {
     public var addedChains: [PolicyChain] = []
+    /// Chains that stay but whose rule changed (a policy restored under an id with another
+    /// rule): flushed and given the new rule, so map elements pointing at them stay valid.
+    public var changedChains: [PolicyChain] = []
     public var deletedElements: [RulesetElement] = []
     public var addedElements: [RulesetElement] = []
     /// The new default action, when it changed.
@@ -12,11 +15,11 @@ public struct RulesetDiff: Hashable, Sendable {
     public var deletedChains: [PolicyID] = []
 
     public var isEmpty: Bool {
-        addedChains.isEmpty && deletedElements.isEmpty && addedElements.isEmpty && newDefault == nil && deletedChains.isEmpty
+        addedChains.isEmpty && changedChains.isEmpty && deletedElements.isEmpty && addedElements.isEmpty && newDefault == nil && deletedChains.isEmpty
     }
     /// Number of element and chain changes (the size of the netlink batch, roughly).
     public var changeCount: Int {
-        addedChains.count + deletedElements.count + addedElements.count + deletedChains.count + (newDefault == nil ? 0 : 1)
+        addedChains.count + changedChains.count + deletedElements.count + addedElements.count + deletedChains.count + (newDefault == nil ? 0 : 1)
     }
 
     public init() {}
@@ -27,15 +30,10 @@ public struct RulesetDiff: Hashable, Sendable {
         let before = Set(old.elements), after = Set(new.elements)
         deletedElements = before.subtracting(after).sorted()
         addedElements = after.subtracting(before).sorted()
-        for (id, chain) in new.policyChains.sorted(by: { $0.key < $1.key }) where old.policyChains[id] != chain {
-            addedChains.append(chain)
+        for (id, chain) in new.policyChains.sorted(by: { $0.key < $1.key }) {
+            if old.policyChains[id] == nil { addedChains.append(chain) } else if old.policyChains[id] != chain { changedChains.append(chain) }
         }
-        for (id, chain) in old.policyChains.sorted(by: { $0.key < $1.key }) where new.policyChains[id] != chain {
-            deletedChains.append(id)
-        }
-        // A chain whose content changed under the same id is deleted, then added under a new
-        // id by the book; same-id replacement is not produced by PolicyBook (ids are not reused
-        // while the policy exists), so it is handled as delete + add of the chain only.
+        deletedChains = old.policyChains.keys.filter { new.policyChains[$0] == nil }.sorted()
         if old.defaultAction != new.defaultAction { newDefault = new.defaultAction }
     }
 }

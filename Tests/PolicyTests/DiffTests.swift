@@ -74,3 +74,20 @@ import IPAddressing
         #expect(large.portVerdicts.count == 198)
     }
 }
+
+@Suite struct PolicyIDTests {
+    @Test func idsAreNeverReused() throws {
+        var b = try PolicyBook.make(["deny lamp lnmp"])
+        try b.remove(PolicyID(rawValue: 1))
+        #expect(try b.add(b.parse("deny lamp web")) == PolicyID(rawValue: 2))
+    }
+
+    @Test func aChainWhoseRuleChangedIsFlushedNotRecreated() throws {
+        let a = try PolicyBook.make(["deny lamp lnmp"])
+        var b = try PolicyBook.make([])
+        try b.restore(Policy(id: PolicyID(rawValue: 1), rule: b.parse("allow lamp lnmp")))
+        let d = RulesetDiff(from: PolicyCompiler.compile(a), to: PolicyCompiler.compile(b))
+        #expect(d.changedChains.map(\.id) == [PolicyID(rawValue: 1)] && d.addedChains.isEmpty && d.deletedChains.isEmpty)
+        #expect(d.nftText() == "flush chain inet routed p1\nadd rule inet routed p1 counter goto pass\n")
+    }
+}

@@ -19,8 +19,10 @@ func run(_ args: [String], input: String? = nil, timeout: Double = 20) -> (statu
     DispatchQueue.global().async(group: g) { o = out.fileHandleForReading.readDataToEndOfFile() }
     DispatchQueue.global().async(group: g) { e = err.fileHandleForReading.readDataToEndOfFile() }
     while p.isRunning && Date() < deadline { usleep(10_000) }
-    if p.isRunning { p.terminate(); p.waitUntilExit() }
+    // SIGKILL: a child spawned by Foundation inherits a signal mask that blocks SIGTERM.
+    if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
     g.wait()
+    try? out.fileHandleForReading.close(); try? err.fileHandleForReading.close()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
