@@ -39,6 +39,10 @@ final class TrafficLab {
             try w.must(["ip", "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"])
             try w.must(["ip", "route", "add", "default", "via", "169.254.1.1", "dev", "eth0"])
         }
+        // Each workload counts the UDP datagrams it receives on port 9000.
+        for w in workloads {
+            try w.nft("table ip seen {\n chain input {\n type filter hook input priority 0;\n udp dport 9000 counter\n }\n}\n")
+        }
         try book.createNetwork("lamp")
         try book.createNetwork("lnmp")
         // A TCP listener on 8080 and 8081 in every workload (stopped by pid in `delete`).
@@ -89,6 +93,22 @@ final class TrafficLab {
     /// A TCP connection (SYN, SYN-ACK, ACK) from workload `from` to workload `to` on `port`.
     func tcp(_ from: Int, _ to: Int, port: Int) -> Bool {
         workloads[from - 1].exec(["nc", "-z", "-w", "1", Self.addresses[to - 1], "\(port)"], timeout: 5).status == 0
+    }
+
+    /// Sends one UDP datagram from workload `from` to workload `to` port 9000 (bash's
+    /// /dev/udp) and tells whether `to` received it.
+    func udp(_ from: Int, _ to: Int) -> Bool {
+        func received() -> Int {
+            let out = workloads[to - 1].exec(["nft", "list", "table", "ip", "seen"]).out
+            return out.firstMatch(of: /counter packets (\d+)/).flatMap { Int($0.1) } ?? -1
+        }
+        let before = received()
+        workloads[from - 1].exec(["bash", "-c", "echo routed > /dev/udp/\(Self.addresses[to - 1])/9000"], timeout: 5)
+        for _ in 0..<20 {   // bounded: at most ~200 ms
+            if received() > before { return true }
+            usleep(10_000)
+        }
+        return false
     }
 
     /// Packets counted by a chain's first `counter` (`nft list chain inet routed NAME`).

@@ -17,11 +17,14 @@ struct TrafficTests {
         #expect(lab.ping(1, 3) && lab.tcp(1, 3, port: 8080), "baseline: lamp reaches lnmp without a ruleset")
         try lab.program()
         #expect(lab.ping(1, 3) && lab.ping(3, 1) && lab.ping(1, 2), "no policy, default allow")
+        #expect(lab.udp(1, 3) && lab.udp(3, 1), "UDP flows with no policy")
 
         // deny lamp lnmp: both directions, ICMP and TCP; within each network traffic flows.
         try lab.program { try $0.add($0.rule(.deny, from: "lamp", to: "lnmp")) }
         #expect(!lab.ping(1, 3) && !lab.ping(3, 1) && !lab.ping(2, 4), "deny lamp lnmp blocks ICMP both ways")
         #expect(!lab.tcp(1, 3, port: 8080) && !lab.tcp(4, 2, port: 8080), "deny lamp lnmp blocks TCP both ways")
+        #expect(!lab.udp(1, 3) && !lab.udp(4, 2), "deny lamp lnmp blocks UDP both ways")
+        #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
         #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
 
@@ -41,7 +44,7 @@ struct TrafficTests {
 
         // Removing the policy restores traffic.
         try lab.program { book in for p in book.sortedPolicies { try book.remove(p.id) } }
-        #expect(lab.ping(1, 3) && lab.ping(3, 1) && lab.tcp(1, 3, port: 8081), "removing the policy restores traffic")
+        #expect(lab.ping(1, 3) && lab.ping(3, 1) && lab.tcp(1, 3, port: 8081) && lab.udp(3, 1), "removing the policy restores traffic")
 
         // Default deny: across networks dropped, within networks fine.
         try lab.program { $0.defaultAction = .deny }
@@ -55,9 +58,9 @@ struct TrafficTests {
         defer { lab.delete() }
         try lab.program()
         // w3 counts echo requests that claim to come from w2 (10.66.0.2).
-        try lab.workloads[2].nft("table ip seen {\n chain input {\n type filter hook input priority 0;\n ip saddr 10.66.0.2 icmp type echo-request counter\n }\n}\n")
+        try lab.workloads[2].nft("table ip spoofseen {\n chain input {\n type filter hook input priority 0;\n ip saddr 10.66.0.2 icmp type echo-request counter\n }\n}\n")
         func seen() -> Int {
-            let out = lab.workloads[2].exec(["nft", "list", "table", "ip", "seen"]).out
+            let out = lab.workloads[2].exec(["nft", "list", "table", "ip", "spoofseen"]).out
             return out.firstMatch(of: /counter packets (\d+)/).flatMap { Int($0.1) } ?? -1
         }
         // w1 takes w2's address too and pings w3 from it: the host must drop it at prerouting.
