@@ -7,7 +7,8 @@ import IPAddressing
 /// run with `ROUTED_BENCH=1 swift test --filter BenchmarkTests` (root for the nft part).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["ROUTED_BENCH"] == "1", "set ROUTED_BENCH=1 to run the benchmark"))
 struct BenchmarkTests {
-    static func scale(strayOn: Int? = nil, extraPolicy: Bool = false) throws -> (PolicyBook, Ruleset) {
+    static func scale(strayOn: Int? = nil, extraPolicy: Bool = false,
+                      lab: ((inout PolicyBook, inout Memberships, inout [LocalEndpoint]) throws -> Void)? = nil) throws -> (PolicyBook, Ruleset) {
         var book = PolicyBook()
         for k in 0..<1000 { try book.createNetwork("n\(k)") }
         for i in 0..<1000 {
@@ -28,6 +29,7 @@ struct BenchmarkTests {
                 eps.append(LocalEndpoint(ifname: "rdb\(k * 10 + j)", addresses: [.v4(IPv4Address(base + UInt32(j)))], network: id))
             }
         }
+        try lab?(&book, &m, &eps)
         if let k = strayOn { try m.insert(.v4(IPv4Prefix(IPv4Address(0x0B00_0001), length: 32)), into: book.nid("n\(k)")) }
         let clock = ContinuousClock()
         var r = Ruleset()
@@ -67,5 +69,44 @@ struct BenchmarkTests {
         }
         let t = clock.measure { status = ns.exec(["true"]).status }
         print("bench: process start overhead (ip netns exec true): \(t)")
+    }
+
+    /// iperf3 between two workloads (lamp w1 → lnmp w3, TCP 5201 allowed by a port policy under
+    /// a broad deny), with no ruleset and with the full-scale ruleset loaded. Median of 3.
+    @Test(.enabled(if: canRunTraffic && FileManager.default.isExecutableFile(atPath: "/usr/bin/iperf3"), "needs root and iperf3"))
+    func throughputWithTheRulesetLoaded() throws {
+        let lab = try TrafficLab()
+        defer { lab.delete() }
+        func iperf() -> Double {
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["ip", "netns", "exec", lab.workloads[2].name, "iperf3", "-s", "-1", "-p", "5201"]
+            server.standardOutput = FileHandle.nullDevice; server.standardError = FileHandle.nullDevice
+            try? server.run()
+            defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) }; server.waitUntilExit() }
+            usleep(300_000)
+            let out = lab.workloads[0].exec(["iperf3", "-c", TrafficLab.addresses[2], "-p", "5201", "-t", "3", "-f", "m"], timeout: 15).out
+            // receiver line: "[  5]   0.00-3.00   sec  ...  NNNN Mbits/sec   receiver"
+            guard let line = out.split(separator: "\n").last(where: { $0.contains("receiver") }),
+                  let m = line.firstMatch(of: /([\d.]+) Mbits\/sec/) else { return 0 }
+            return Double(m.1) ?? 0
+        }
+        func median(_ f: () -> Double) -> Double { let v = (0..<3).map { _ in f() }.sorted(); return v[1] }
+        let plain = median(iperf)
+        let (_, r) = try Self.scale { book, m, eps in
+            try book.createNetwork("lamp"); try book.createNetwork("lnmp")
+            try book.add(book.parse("deny lamp lnmp"))
+            try book.add(book.parse("allow lamp lnmp --proto tcp --port 5201"))
+            try m.insert(IPPrefix("10.66.0.0/24")!, into: book.nid("lamp"))
+            try m.insert(IPPrefix("10.66.1.0/24")!, into: book.nid("lnmp"))
+            for (i, a) in TrafficLab.addresses.enumerated() {
+                eps.append(LocalEndpoint(ifname: "hv\(i + 1)", addresses: [IPAddress(a)!], network: book.nid(i < 2 ? "lamp" : "lnmp")))
+            }
+        }
+        try lab.host.nft(r.nftReplaceText())
+        #expect(!lab.ping(1, 3), "the scale ruleset is in force (ICMP denied)")
+        let filtered = median(iperf)
+        print("bench: iperf3 w1 -> w3, no ruleset: \(plain) Mbit/s; with 24k-element ruleset: \(filtered) Mbit/s (\(Int(filtered / max(plain, 1) * 100))%)")
+        #expect(plain > 0 && filtered > 0)
     }
 }
