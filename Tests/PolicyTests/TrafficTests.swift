@@ -27,6 +27,8 @@ struct TrafficTests {
         #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
         #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
+        let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
+        #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "routed policy list shows the hits")
 
         // Port-specific allow under the broad deny.
         try lab.program { try $0.add($0.rule(.allow, from: "lamp", to: "lnmp", proto: "tcp", port: "8080")) }
