@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
         .library(name: "BGPCore", targets: ["BGPCore"]),
+        .library(name: "Policy", targets: ["Policy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -46,6 +47,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // Pure network isolation model: networks, policies, memberships → nftables ruleset model.
+        .target(name: "Policy", dependencies: ["IPAddressing"], swiftSettings: strict),
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
         // libFuzzer entry point for the framer and decoder (contrib/fuzz.sh); a replay tool otherwise.
         .executableTarget(
@@ -67,6 +70,7 @@ let package = Package(
             dependencies: ["BGPSpeaker", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "IPAddressing"], swiftSettings: strict),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",

@@ -1,0 +1,112 @@
+import Testing
+import Foundation
+import Policy
+import IPAddressing
+
+/// The scale: 10,000 endpoints in 1,000 networks with 1,000 policies. Prints timings;
+/// run with `ROUTED_BENCH=1 swift test --filter BenchmarkTests` (root for the nft part).
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["ROUTED_BENCH"] == "1", "set ROUTED_BENCH=1 to run the benchmark"))
+struct BenchmarkTests {
+    static func scale(strayOn: Int? = nil, extraPolicy: Bool = false,
+                      lab: ((inout PolicyBook, inout Memberships, inout [LocalEndpoint]) throws -> Void)? = nil) throws -> (PolicyBook, Ruleset) {
+        var book = PolicyBook()
+        for k in 0..<1000 { try book.createNetwork("n\(k)") }
+        for i in 0..<1000 {
+            let line = switch i % 3 {
+            case 0: "deny n\(i) n\((i + 1) % 1000)"
+            case 1: "allow n\(i) n\((i + 1) % 1000) --proto tcp"
+            default: "allow n\(i) n\((i + 1) % 1000) --proto tcp --port \(1000 + i)"
+            }
+            try book.add(book.parse(line))
+        }
+        if extraPolicy { try book.add(book.parse("deny n5 n500 --proto udp --port 53")) }
+        var m = Memberships()
+        var eps: [LocalEndpoint] = []
+        for k in 0..<1000 {
+            let id = book.nid("n\(k)"), base = UInt32(0x0A00_0000) + UInt32(k) * 16
+            try m.insert(.v4(IPv4Prefix(IPv4Address(base), length: 28)), into: id)
+            for j in 1...10 {
+                eps.append(LocalEndpoint(ifname: "rdb\(k * 10 + j)", addresses: [.v4(IPv4Address(base + UInt32(j)))], network: id))
+            }
+        }
+        try lab?(&book, &m, &eps)
+        if let k = strayOn { try m.insert(.v4(IPv4Prefix(IPv4Address(0x0B00_0001), length: 32)), into: book.nid("n\(k)")) }
+        let clock = ContinuousClock()
+        var r = Ruleset()
+        let t = clock.measure { r = PolicyCompiler.compile(book, memberships: m, endpoints: eps) }
+        print("bench: compile 10k endpoints / 1k networks / 1k policies: \(t)")
+        return (book, r)
+    }
+
+    @Test func programAtScale() throws {
+        let clock = ContinuousClock()
+        let (_, base) = try Self.scale()
+        let (_, stray) = try Self.scale(strayOn: 7)
+        let (_, policy) = try Self.scale(extraPolicy: true)
+        var d1 = RulesetDiff(), d2 = RulesetDiff()
+        print("bench: diff, one membership: \(clock.measure { d1 = RulesetDiff(from: base, to: stray) }) (\(d1.changeCount) changes)")
+        print("bench: diff, one policy: \(clock.measure { d2 = RulesetDiff(from: base, to: policy) }) (\(d2.changeCount) changes)")
+        // a stray /32 in the world range splits one interval in three; a two-way port policy adds
+        // its chain and one element per direction.
+        #expect(d1.changeCount == 4 && d2.changeCount == 3)
+        print("bench: elements \(base.elements.count), text \(base.nftText().utf8.count) bytes")
+        guard canUseNamespaces else { return }
+        let ns = try TestNamespace("z")
+        defer { ns.delete() }
+        let full = base.nftReplaceText()
+        var status: Int32 = 0
+        for _ in 0..<3 {
+            let t = clock.measure { status = ns.exec(["nft", "-f", "-"], input: full, timeout: 60).status }
+            print("bench: nft -f full ruleset: \(t)")
+            #expect(status == 0)
+        }
+        for (name, d) in [("membership", d1), ("policy", d2)] {
+            let t = clock.measure { status = ns.exec(["nft", "-f", "-"], input: d.nftText()).status }
+            #expect(status == 0)
+            print("bench: nft -f one \(name) change: \(t)")
+            let back = RulesetDiff(from: name == "membership" ? stray : policy, to: base)
+            #expect(ns.exec(["nft", "-f", "-"], input: back.nftText()).status == 0)
+        }
+        let t = clock.measure { status = ns.exec(["true"]).status }
+        print("bench: process start overhead (ip netns exec true): \(t)")
+    }
+
+    /// iperf3 between two workloads (lamp w1 → lnmp w3, TCP 5201 allowed by a port policy under
+    /// a broad deny), with no ruleset and with the full-scale ruleset loaded. Median of 3.
+    @Test(.enabled(if: canRunTraffic && FileManager.default.isExecutableFile(atPath: "/usr/bin/iperf3"), "needs root and iperf3"))
+    func throughputWithTheRulesetLoaded() throws {
+        let lab = try TrafficLab()
+        defer { lab.delete() }
+        func iperf() -> Double {
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["ip", "netns", "exec", lab.workloads[2].name, "iperf3", "-s", "-1", "-p", "5201"]
+            server.standardOutput = FileHandle.nullDevice; server.standardError = FileHandle.nullDevice
+            try? server.run()
+            defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) }; server.waitUntilExit() }
+            usleep(300_000)
+            let out = lab.workloads[0].exec(["iperf3", "-c", TrafficLab.addresses[2], "-p", "5201", "-t", "3", "-f", "m"], timeout: 15).out
+            // receiver line: "[  5]   0.00-3.00   sec  ...  NNNN Mbits/sec   receiver"
+            guard let line = out.split(separator: "\n").last(where: { $0.contains("receiver") }),
+                  let m = line.firstMatch(of: /([\d.]+) Mbits\/sec/) else { return 0 }
+            return Double(m.1) ?? 0
+        }
+        func median(_ f: () -> Double) -> Double { let v = (0..<3).map { _ in f() }.sorted(); return v[1] }
+        let plain = median(iperf)
+        let (_, r) = try Self.scale { book, m, eps in
+            try book.createNetwork("lamp"); try book.createNetwork("lnmp")
+            try book.add(book.parse("deny lamp lnmp"))
+            try book.add(book.parse("allow lamp lnmp --proto tcp --port 5201"))
+            try m.insert(IPPrefix("10.66.0.0/24")!, into: book.nid("lamp"))
+            try m.insert(IPPrefix("10.66.1.0/24")!, into: book.nid("lnmp"))
+            for (i, a) in TrafficLab.addresses.enumerated() {
+                eps.append(LocalEndpoint(ifname: "hv\(i + 1)", addresses: [IPAddress(a)!], network: book.nid(i < 2 ? "lamp" : "lnmp")))
+            }
+        }
+        try lab.host.nft(r.nftReplaceText())
+        #expect(!lab.ping(1, 3), "the scale ruleset is in force (ICMP denied)")
+        let filtered = median(iperf)
+        print("bench: iperf3 w1 -> w3, no ruleset: \(plain) Mbit/s; with 24k-element ruleset: \(filtered) Mbit/s (\(Int(filtered / max(plain, 1) * 100))%)")
+        #expect(plain > 0 && filtered > 0)
+    }
+}
