@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "routed", targets: ["routed"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
+        .library(name: "Netlink", targets: ["Netlink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -32,6 +33,12 @@ let package = Package(
             name: "RoutedCLI",
             dependencies: ["BGPWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
+        // --- Linux dataplane (issue 5): libmnl, a tiny C helper, rtnetlink in Swift.
+        .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .target(name: "CNetlinkShim", linkerSettings: [.linkedLibrary("mnl")]),
+        .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNetlinkShim"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing"], swiftSettings: strict),
+        // ---
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
 
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),

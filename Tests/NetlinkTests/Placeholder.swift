@@ -1,0 +1,3 @@
+import Testing
+@testable import Netlink
+@Test func placeholder() {}
