@@ -119,7 +119,7 @@ public struct VethPair: Sendable {
 }
 
 /// Changes to an existing link (`ip link set dev X [up|down] [mtu M] [name N] [netns NS]`).
-/// `nil` fields are left alone. Renaming needs the link down (the kernel says EBUSY otherwise).
+/// `nil` fields are left alone. Kernel 6.18 renames a veth even while it is up.
 public struct LinkChange: Sendable {
     public var index: UInt32
     public var up: Bool?

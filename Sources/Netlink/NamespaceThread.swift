@@ -90,7 +90,9 @@ private final class Core: @unchecked Sendable {
         let box = UncheckedBox<Result<T, any Error>?>(nil)
         var done = false
         try withoutActuallyEscaping(body) { body in
-            let work = UncheckedBox(body)
+            // Held as an optional and dropped before signalling, so the non-escaping closure has
+            // no reference left anywhere when withoutActuallyEscaping checks it.
+            let work = UncheckedBox<(() throws -> T)?>(body)
             let doneFlag = UncheckedBox(UnsafeMutablePointer<Bool>.allocate(capacity: 1))
             doneFlag.value.initialize(to: false)
             defer { doneFlag.value.deallocate() }
@@ -100,7 +102,8 @@ private final class Core: @unchecked Sendable {
                 throw NetlinkError.invalidArgument("namespace thread for \(namespace.path) has stopped")
             }
             jobs.append {
-                let result = Result { try work.value() }
+                let result = Result { try work.value!() }
+                work.value = nil
                 pthread_mutex_lock(self.lock)
                 box.value = result
                 doneFlag.value.pointee = true

@@ -1,0 +1,74 @@
+import Foundation
+import Glibc
+import Netlink
+
+/// True when the tests may create namespaces (root). Integration suites are disabled otherwise,
+/// with a message saying why.
+let isRoot = getuid() == 0
+let needsRoot = "integration tests create network namespaces and veths: run as root"
+
+/// A network namespace made for one test (`ip netns add rd<pid>x<tag>`), with a thread inside it.
+/// `delete()` removes it; call it in a `defer` right after creation.
+final class TestNamespace: @unchecked Sendable {
+    let name: String
+    let handle: NetworkNamespace
+    let thread: NamespaceThread
+
+    init(_ tag: String) throws {
+        name = "rd\(getpid())x\(tag)"
+        try runCommand("/usr/sbin/ip", "netns", "add", name)
+        do {
+            handle = try NetworkNamespace(named: name)
+            thread = try NamespaceThread(namespace: handle)
+        } catch {
+            _ = try? runCommand("/usr/sbin/ip", "netns", "del", name)
+            throw error
+        }
+    }
+
+    /// rtnetlink inside this namespace.
+    func netlink<T>(_ body: (NetlinkSocket) throws -> T) throws -> T { try thread.netlink(body) }
+
+    /// `ip -n NAME ARGS...`
+    @discardableResult
+    func ip(_ arguments: String...) throws -> String {
+        try runCommand("/usr/sbin/ip", ["-n", name] + arguments)
+    }
+
+    func delete() {
+        thread.stop()
+        _ = try? runCommand("/usr/sbin/ip", "netns", "del", name)
+    }
+}
+
+struct CommandFailed: Error, CustomStringConvertible {
+    var command: [String]
+    var status: Int32
+    var output: String
+    var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
+}
+
+@discardableResult
+func runCommand(_ path: String, _ arguments: String...) throws -> String {
+    try runCommand(path, arguments)
+}
+
+/// Runs a command, bounded by coreutils `timeout` (killed after `timeout` seconds), and returns
+/// stdout+stderr; throws `CommandFailed` on a non-zero exit.
+@discardableResult
+func runCommand(_ path: String, _ arguments: [String], timeout: Int = 20) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    process.arguments = ["--kill-after=2", "\(timeout)", path] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let output = String(decoding: data, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw CommandFailed(command: [path] + arguments, status: process.terminationStatus, output: output)
+    }
+    return output
+}
