@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
         .library(name: "Netlink", targets: ["Netlink"]),
+        .library(name: "Dataplane", targets: ["Dataplane"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -38,6 +39,11 @@ let package = Package(
         .target(name: "CNetlinkShim", linkerSettings: [.linkedLibrary("mnl")]),
         .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNetlinkShim"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing"], swiftSettings: strict),
+        .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
+        .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing"], swiftSettings: strict),
+        .testTarget(
+            name: "DataplaneTests", dependencies: ["Dataplane", "RoutedTestKit", "Netlink", "IPAddressing"],
+            swiftSettings: strict),
         // ---
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
 

@@ -14,12 +14,16 @@ public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
     public var prefixLength: UInt8
     public var scope: RouteScope
+    /// `nodad`: usable at once, no IPv6 duplicate address detection (IFA_F_NODAD). Not reported back by dumps.
+    public var skipDuplicateAddressDetection: Bool
 
-    public init(interfaceIndex: UInt32, address: IPAddress, prefixLength: UInt8, scope: RouteScope = .universe) {
+    public init(interfaceIndex: UInt32, address: IPAddress, prefixLength: UInt8, scope: RouteScope = .universe,
+                skipDuplicateAddressDetection: Bool = false) {
         self.interfaceIndex = interfaceIndex
         self.address = address
         self.prefixLength = prefixLength
         self.scope = scope
+        self.skipDuplicateAddressDetection = skipDuplicateAddressDetection
     }
 
     public var description: String { "\(address)/\(prefixLength) dev #\(interfaceIndex)" }
@@ -34,6 +38,7 @@ public struct InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
         ifa.pointee.ifa_family = address.family
         ifa.pointee.ifa_prefixlen = prefixLength
         ifa.pointee.ifa_scope = scope.rawValue
+        ifa.pointee.ifa_flags = skipDuplicateAddressDetection ? UInt8(IFA_F_NODAD) : 0
         ifa.pointee.ifa_index = interfaceIndex
         try w.put(AddressAttribute.local, address: address)
         try w.put(AddressAttribute.address, address: address)

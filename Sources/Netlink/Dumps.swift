@@ -1,4 +1,5 @@
 import CMNL
+import Glibc
 
 extension NetlinkSocket {
     /// `ip -d link show`
@@ -10,10 +11,16 @@ extension NetlinkSocket {
         })
     }
 
-    /// `ip link show dev NAME`, or nil when there is no such interface here.
+    /// `ip link show dev NAME` (one RTM_GETLINK by IFLA_IFNAME, not a dump), or nil when there
+    /// is no such interface in this namespace.
     public func link(named name: String) throws -> Link? {
         try validateInterfaceName(name)
-        return try links().first { $0.name == name }
+        return try get(type: UInt16(RTM_GETLINK), operation: "link get \(name)", notFound: [ENODEV], build: { w in
+            _ = try w.appendStruct(ifinfomsg.self)
+            try w.put(LinkAttribute.name, string: name)
+        }, parse: { message in
+            message.type == UInt16(RTM_NEWLINK) ? try Link(parsing: message.payload) : nil
+        })
     }
 
     /// `ip route show table T proto P` for IPv4 and/or IPv6 (see `RouteFilter`).

@@ -220,6 +220,35 @@ public final class NetlinkSocket {
         throw NetlinkError.kernel(operation: operation, errno: EINTR, sequence: 0, extendedAck: "dump kept changing under us (NLM_F_DUMP_INTR, 5 tries)")
     }
 
+    /// Sends one `NLM_F_REQUEST` get (no dump) and parses the single reply; nil when the kernel
+    /// answers `notFound` (ENODEV for links, ENOENT/ESRCH elsewhere).
+    func get<T>(type: UInt16, operation: String, notFound: Set<Int32>, build: (MessageWriter) throws -> Void,
+                parse: (MessageView) throws -> T?) throws -> T? {
+        let sequence = takeSequence()
+        let writer = try MessageWriter(at: sendBuffer, capacity: Self.sendCapacity, type: type,
+                                       flags: UInt16(NLM_F_REQUEST), sequence: sequence)
+        try build(writer)
+        try send(byteCount: writer.length)
+        for _ in 0..<16 {
+            var answer: Result<T?, NetlinkError>?
+            try forEachMessage(in: try receive(operation)) { message in
+                guard message.sequence == sequence, answer == nil else { return }
+                if message.type == ControlMessage.error {
+                    let (code, text) = try Self.parseError(message)
+                    if code == 0 || notFound.contains(code) {
+                        answer = .success(nil)
+                    } else {
+                        answer = .failure(.kernel(operation: operation, errno: code, sequence: sequence, extendedAck: text))
+                    }
+                } else {
+                    answer = .success(try parse(message))
+                }
+            }
+            if let answer { return try answer.get() }
+        }
+        throw NetlinkError.malformed("no reply to \(operation) (sequence \(sequence))")
+    }
+
     // MARK: - Notifications
 
     /// Waits up to `timeoutMilliseconds` for notifications and returns those available (the socket

@@ -55,3 +55,18 @@ private extension String {
         return String(s)
     }
 }
+
+/// Namespace-wide forwarding switches (`sysctl -w net.ipv4.ip_forward=1`,
+/// `net.ipv6.conf.all.forwarding=1`), for the calling thread's namespace.
+public enum ForwardingSysctl: String, Sendable, CaseIterable {
+    case ipv4 = "/proc/sys/net/ipv4/ip_forward"
+    case ipv6 = "/proc/sys/net/ipv6/conf/all/forwarding"
+
+    public func enable() throws {
+        let fd = open(rawValue, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NetlinkError.system(call: "open(\(rawValue))", errno: errno) }
+        defer { close(fd) }
+        let n = Glibc.write(fd, "1\n", 2)
+        guard n == 2 else { throw NetlinkError.system(call: "write(\(rawValue))", errno: n < 0 ? errno : EIO) }
+    }
+}
