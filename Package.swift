@@ -38,9 +38,9 @@ let package = Package(
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .target(name: "CNetlinkShim", linkerSettings: [.linkedLibrary("mnl")]),
         .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNetlinkShim"], swiftSettings: strict),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
-        .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing"], swiftSettings: strict),
+        .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests", dependencies: ["Dataplane", "RoutedTestKit", "Netlink", "IPAddressing"],
             swiftSettings: strict),

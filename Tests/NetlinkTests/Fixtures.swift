@@ -1,5 +1,6 @@
 import IPAddressing
 import Netlink
+import RoutedTestKit
 import Testing
 
 /// Two fresh namespaces, "host" and "container", joined by a veth whose host end `h0` is up in

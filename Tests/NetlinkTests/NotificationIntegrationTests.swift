@@ -1,6 +1,7 @@
 import Glibc
 import IPAddressing
 @testable import Netlink
+import RoutedTestKit
 import Testing
 
 @Suite("Change notifications (ip monitor) in fresh namespaces", .enabled(if: isRoot, "\(needsRoot)"), .serialized)

@@ -1,5 +1,6 @@
 import IPAddressing
 @testable import Netlink
+import RoutedTestKit
 import Testing
 
 @Suite("Traffic between namespaces configured only through Netlink", .enabled(if: isRoot, "\(needsRoot)"))

@@ -1,6 +1,7 @@
 import Glibc
 import IPAddressing
 @testable import Netlink
+import RoutedTestKit
 import Testing
 
 @Suite("Routes over rtnetlink in fresh namespaces", .enabled(if: isRoot, "\(needsRoot)"), .serialized)

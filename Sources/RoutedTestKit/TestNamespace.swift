@@ -1,20 +1,20 @@
 import Foundation
 import Glibc
-import Netlink
+public import Netlink
 
 /// True when the tests may create namespaces (root). Integration suites are disabled otherwise,
 /// with a message saying why.
-let isRoot = getuid() == 0
-let needsRoot = "integration tests create network namespaces and veths: run as root"
+public let isRoot = getuid() == 0
+public let needsRoot = "integration tests create network namespaces and veths: run as root"
 
 /// A network namespace made for one test (`ip netns add rd<pid>x<tag>`), with a thread inside it.
 /// `delete()` removes it; call it in a `defer` right after creation.
-final class TestNamespace: @unchecked Sendable {
-    let name: String
-    let handle: NetworkNamespace
-    let thread: NamespaceThread
+public final class TestNamespace: @unchecked Sendable {
+    public let name: String
+    public let handle: NetworkNamespace
+    public let thread: NamespaceThread
 
-    init(_ tag: String) throws {
+    public init(_ tag: String) throws {
         name = "rd\(getpid())x\(tag)"
         try runCommand("/usr/sbin/ip", "netns", "add", name)
         do {
@@ -27,36 +27,36 @@ final class TestNamespace: @unchecked Sendable {
     }
 
     /// rtnetlink inside this namespace.
-    func netlink<T>(_ body: (NetlinkSocket) throws -> T) throws -> T { try thread.netlink(body) }
+    public func netlink<T>(_ body: (NetlinkSocket) throws -> T) throws -> T { try thread.netlink(body) }
 
     /// `ip -n NAME ARGS...`
     @discardableResult
-    func ip(_ arguments: String...) throws -> String {
+    public func ip(_ arguments: String...) throws -> String {
         try runCommand("/usr/sbin/ip", ["-n", name] + arguments)
     }
 
-    func delete() {
+    public func delete() {
         thread.stop()
         _ = try? runCommand("/usr/sbin/ip", "netns", "del", name)
     }
 }
 
-struct CommandFailed: Error, CustomStringConvertible {
-    var command: [String]
-    var status: Int32
-    var output: String
-    var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
+public struct CommandFailed: Error, CustomStringConvertible {
+    public var command: [String]
+    public var status: Int32
+    public var output: String
+    public var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
 }
 
 @discardableResult
-func runCommand(_ path: String, _ arguments: String...) throws -> String {
+public func runCommand(_ path: String, _ arguments: String...) throws -> String {
     try runCommand(path, arguments)
 }
 
 /// Runs a command, bounded by coreutils `timeout` (killed after `timeout` seconds), and returns
 /// stdout+stderr; throws `CommandFailed` on a non-zero exit.
 @discardableResult
-func runCommand(_ path: String, _ arguments: [String], timeout: Int = 20) throws -> String {
+public func runCommand(_ path: String, _ arguments: [String], timeout: Int = 20) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
     process.arguments = ["--kill-after=2", "\(timeout)", path] + arguments
