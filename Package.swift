@@ -41,6 +41,8 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
         .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink"], swiftSettings: strict),
+        .executableTarget(
+            name: "routed-netlink-bench", dependencies: ["Dataplane", "Netlink", "IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "DataplaneTests", dependencies: ["Dataplane", "RoutedTestKit", "Netlink", "IPAddressing"],
             swiftSettings: strict),

@@ -1,5 +1,3 @@
-public import IPAddressing
-
 /// What the agent needs from the host's network stack. Value types in and out, so a fake
 /// (`RoutedTestKit.FakeDataplane`) can stand in for `LinuxDataplane` in unit tests.
 public protocol Dataplane: Sendable {

@@ -56,13 +56,19 @@ public struct EndpointStatus: Hashable, Sendable {
     public var hostHardwareAddress: [UInt8]
     /// False when everything was already in place (idempotent re-run).
     public var created: Bool
+    /// The /32 (and /128) host routes `ensureEndpoint` installed with routed's protocol number.
+    /// An agent that runs a `FIBReconciler` must record these in it too: its mark and sweep
+    /// deletes every routed route it does not know.
+    public var hostRoutes: [FIBRoute]
 
-    public init(id: String, hostInterface: String, hostInterfaceIndex: UInt32, hostHardwareAddress: [UInt8], created: Bool) {
+    public init(id: String, hostInterface: String, hostInterfaceIndex: UInt32, hostHardwareAddress: [UInt8],
+                created: Bool, hostRoutes: [FIBRoute] = []) {
         self.id = id
         self.hostInterface = hostInterface
         self.hostInterfaceIndex = hostInterfaceIndex
         self.hostHardwareAddress = hostHardwareAddress
         self.created = created
+        self.hostRoutes = hostRoutes
     }
 }
 

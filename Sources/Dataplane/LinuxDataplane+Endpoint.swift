@@ -109,8 +109,11 @@ extension LinuxDataplane {
                 if let failure = try nl.execute(requests).first { throw failure.error }
             }
         }
+        let hostRoutes = [spec.ipv4.map { IPPrefix.v4(IPv4Prefix($0, length: 32)) },
+                          spec.ipv6.map { IPPrefix.v6(IPv6Prefix($0, length: 128)) }]
+            .compactMap { $0 }.map { FIBRoute(prefix: $0, target: .interface(hostName)) }
         return EndpointStatus(id: spec.id, hostInterface: hostName, hostInterfaceIndex: hostLink.index,
-                              hostHardwareAddress: hostLink.hardwareAddress, created: created)
+                              hostHardwareAddress: hostLink.hardwareAddress, created: created, hostRoutes: hostRoutes)
     }
 
     /// `ip link del H` (its peer in the container and the host routes through it go with it).

@@ -54,12 +54,14 @@ public final class FakeDataplane: Dataplane, Sendable {
             s.calls.append(.ensureEndpoint(spec))
             let created = s.endpoints[spec.id] == nil
             s.endpoints[spec.id] = spec
+            var hostRoutes: [FIBRoute] = []
             if let v4 = spec.ipv4 {
                 let prefix = IPPrefix.v4(IPv4Prefix(v4, length: 32))
-                s.routes[prefix] = FIBRoute(prefix: prefix, target: .interface(spec.hostInterfaceName))
+                hostRoutes.append(FIBRoute(prefix: prefix, target: .interface(spec.hostInterfaceName)))
+                s.routes[prefix] = hostRoutes.last
             }
             return EndpointStatus(id: spec.id, hostInterface: spec.hostInterfaceName, hostInterfaceIndex: 0,
-                                  hostHardwareAddress: [], created: created)
+                                  hostHardwareAddress: [], created: created, hostRoutes: hostRoutes)
         }
     }
 

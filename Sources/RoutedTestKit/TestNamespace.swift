@@ -53,13 +53,14 @@ public func runCommand(_ path: String, _ arguments: String...) throws -> String 
     try runCommand(path, arguments)
 }
 
-/// Runs a command, bounded by coreutils `timeout` (killed after `timeout` seconds), and returns
-/// stdout+stderr; throws `CommandFailed` on a non-zero exit.
+/// Runs a command, bounded by coreutils `timeout -s KILL` (killed after `timeout` seconds), and
+/// returns stdout+stderr; throws `CommandFailed` on a non-zero exit. SIGKILL because children of
+/// a Swift test process inherit a signal mask with SIGTERM blocked, so a plain `timeout` never ends them.
 @discardableResult
 public func runCommand(_ path: String, _ arguments: [String], timeout: Int = 20) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    process.arguments = ["--kill-after=2", "\(timeout)", path] + arguments
+    process.arguments = ["-s", "KILL", "\(timeout)", path] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
