@@ -16,6 +16,10 @@ extension LinuxDataplane {
     /// (and the same with /128, `fe80::1` and `nodad` for IPv6). Loopback must be up in the
     /// container: until a namespace has a local table the kernel refuses onlink gateways.
     public func ensureEndpoint(_ spec: EndpointSpec) throws -> EndpointStatus {
+        try endpointLock.withLock { _ in try ensureEndpointLocked(spec) }
+    }
+
+    private func ensureEndpointLocked(_ spec: EndpointSpec) throws -> EndpointStatus {
         guard spec.ipv4 != nil || spec.ipv6 != nil else {
             throw DataplaneError.invalid("endpoint \(spec.id) has neither an IPv4 nor an IPv6 address")
         }
@@ -119,6 +123,10 @@ extension LinuxDataplane {
     /// `ip link del H` (its peer in the container and the host routes through it go with it).
     /// Nothing to do when it is already gone.
     public func removeEndpoint(id: String) throws {
+        try endpointLock.withLock { _ in try removeEndpointLocked(id: id) }
+    }
+
+    private func removeEndpointLocked(id: String) throws {
         let hostName = EndpointSpec.hostInterfaceName(for: id)
         try Self.step("remove endpoint \(id) (\(hostName))") {
             try host.netlink { nl in

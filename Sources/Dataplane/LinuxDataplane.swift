@@ -1,4 +1,5 @@
 import Netlink
+import Synchronization
 
 /// `Dataplane` on Linux through rtnetlink: all host-side work runs on one thread inside the host
 /// namespace (the agent's own, or a test's), container-side work on a short-lived thread inside
@@ -7,6 +8,9 @@ public final class LinuxDataplane: Dataplane {
     let host: NamespaceThread
     /// MTU for endpoints that do not say (the uplink's, no encapsulation overhead); nil = kernel default.
     public let defaultMTU: UInt32?
+    /// Serialises endpoint operations: each is several kernel steps, and two callers (CNI ADD
+    /// racing a retry) must not interleave them.
+    let endpointLock = Mutex(())
 
     /// - Parameters:
     ///   - hostNamespacePath: the namespace whose routes routed manages (`/proc/self/ns/net` for the

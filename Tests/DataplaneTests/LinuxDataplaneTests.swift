@@ -132,3 +132,26 @@ struct LinuxDataplaneTests {
         }
     }
 }
+
+@Suite("LinuxDataplane endpoints over IPv6", .enabled(if: isRoot, "\(needsRoot)"))
+struct LinuxDataplaneIPv6Tests {
+    @Test("dual-stack endpoints reach each other over IPv6 /128 host routes and the fe80::1 gateway")
+    func dualStackPing() throws {
+        try HostLab.with("v6", containers: 2) { lab in
+            var specs = [lab.spec(0, "10.22.0.2"), lab.spec(1, "10.22.0.3")]
+            specs[0].ipv6 = IPv6Address("fd00:22::2")
+            specs[1].ipv6 = IPv6Address("fd00:22::3")
+            let statuses = try specs.map { try lab.dataplane.ensureEndpoint($0) }
+            #expect(statuses.allSatisfy { $0.hostRoutes.count == 2 })
+            #expect(try lab.host.ip("-6", "route", "show", "proto", "201").contains("fd00:22::2 dev \(statuses[0].hostInterface)"))
+            #expect(try lab.containers[0].ip("-6", "route", "show", "default").contains("via fe80::1 dev eth0"))
+            // The host's own link-local addresses finish duplicate address detection first: bounded retries.
+            var answered = false
+            for _ in 0..<8 where !answered {
+                answered = (try? runCommand("/usr/sbin/ip", "netns", "exec", lab.containers[0].name,
+                                            "ping", "-6", "-c", "1", "-W", "1", "fd00:22::3"))?.contains("1 received") == true
+            }
+            #expect(answered)
+        }
+    }
+}
