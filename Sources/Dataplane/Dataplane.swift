@@ -11,4 +11,7 @@ public protocol Dataplane: Sendable {
     /// Applies `operations` in as few kernel round trips as possible; returns what failed.
     /// A delete of a route that is already gone is not a failure.
     func apply(_ operations: [FIBOperation]) throws -> [FIBFailure]
+    /// Kernel changes announced since the last call (waiting up to `timeoutMilliseconds` for the
+    /// first); feed them to `FIBReconciler.observe`.
+    func kernelChanges(timeoutMilliseconds: Int32) throws -> [KernelChange]
 }

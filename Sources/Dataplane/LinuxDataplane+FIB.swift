@@ -13,6 +13,39 @@ extension LinuxDataplane {
         }
     }
 
+    /// `ip monitor route link` in the host namespace, as routed-relevant changes: routes of
+    /// protocol 201 in the main table, and deleted interfaces.
+    public func kernelChanges(timeoutMilliseconds: Int32) throws -> [KernelChange] {
+        try Self.step("read kernel notifications") {
+            try watchLock.withLock { names in
+                let events = try monitor.events(timeoutMilliseconds: timeoutMilliseconds)
+                var changes: [KernelChange] = []
+                for event in events {
+                    switch event {
+                    case .linkAdded(let link):
+                        names[link.index] = link.name
+                    case .linkRemoved(let link):
+                        names[link.index] = nil
+                        changes.append(.interfaceRemoved(link.name))
+                    case .routeAdded(let route), .routeRemoved(let route):
+                        guard route.proto == .routed, route.table == .main else { continue }
+                        if names.isEmpty || route.interfaceIndex.map({ names[$0] == nil }) == true {
+                            names = Dictionary(try host.netlink { try $0.links() }.map { ($0.index, $0.name) },
+                                               uniquingKeysWith: { a, _ in a })
+                        }
+                        guard let fib = Self.fibRoute(route, names: names) else { continue }
+                        if case .routeAdded = event { changes.append(.routeAdded(fib)) } else { changes.append(.routeRemoved(fib)) }
+                    case .overrun:
+                        changes.append(.overrun)
+                    case .addressAdded, .addressRemoved:
+                        continue
+                    }
+                }
+                return changes
+            }
+        }
+    }
+
     /// `ip -batch` of `route replace ... proto 201` / `route del P proto 201`, sent as rtnetlink batches.
     public func apply(_ operations: [FIBOperation]) throws -> [FIBFailure] {
         try Self.step("apply \(operations.count) route changes") {

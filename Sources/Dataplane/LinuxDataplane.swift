@@ -4,13 +4,17 @@ import Synchronization
 /// `Dataplane` on Linux through rtnetlink: all host-side work runs on one thread inside the host
 /// namespace (the agent's own, or a test's), container-side work on a short-lived thread inside
 /// the container's namespace.
-public final class LinuxDataplane: Dataplane {
+public final class LinuxDataplane: Dataplane, @unchecked Sendable {
     let host: NamespaceThread
     /// MTU for endpoints that do not say (the uplink's, no encapsulation overhead); nil = kernel default.
     public let defaultMTU: UInt32?
     /// Serialises endpoint operations: each is several kernel steps, and two callers (CNI ADD
     /// racing a retry) must not interleave them.
     let endpointLock = Mutex(())
+    /// Subscribed to link and route notifications from the start, so nothing between the
+    /// initial resync and the first `kernelChanges` call is missed. Read under `watchLock`.
+    let monitor: NetlinkSocket
+    let watchLock = Mutex<[UInt32: String]>([:])
 
     /// - Parameters:
     ///   - hostNamespacePath: the namespace whose routes routed manages (`/proc/self/ns/net` for the
@@ -21,6 +25,9 @@ public final class LinuxDataplane: Dataplane {
             try NamespaceThread(namespace: NetworkNamespace(path: hostNamespacePath))
         }
         host = thread
+        monitor = try Self.step("subscribe to route and link changes") {
+            try thread.run { try NetlinkSocket(groups: [.link, .ipv4Route, .ipv6Route]) }
+        }
         if let mtu {
             defaultMTU = mtu
         } else if let uplink {

@@ -10,6 +10,7 @@ public final class FakeDataplane: Dataplane, Sendable {
         case removeEndpoint(String)
         case installedRoutes
         case apply([FIBOperation])
+        case kernelChanges
     }
 
     struct State {
@@ -17,7 +18,7 @@ public final class FakeDataplane: Dataplane, Sendable {
         var routes: [IPPrefix: FIBRoute] = [:]
         var endpoints: [String: EndpointSpec] = [:]
         var failNext: [IPPrefix: Int] = [:]
-        var vanished: Set<String> = []
+        var changes: [KernelChange] = []
     }
 
     private let state = Mutex(State())
@@ -38,7 +39,9 @@ public final class FakeDataplane: Dataplane, Sendable {
 
     /// Someone deleted a route by hand (`ip route del`).
     public func removeRouteBehindTheAgentsBack(_ prefix: IPPrefix) {
-        state.withLock { _ = $0.routes.removeValue(forKey: prefix) }
+        state.withLock { s in
+            if let route = s.routes.removeValue(forKey: prefix) { s.changes.append(.routeRemoved(route)) }
+        }
     }
 
     /// Someone deleted an endpoint's interface by hand (`ip link del`): its routes go with it.
@@ -46,6 +49,16 @@ public final class FakeDataplane: Dataplane, Sendable {
         state.withLock { s in
             guard let spec = s.endpoints.removeValue(forKey: endpointID) else { return }
             s.routes = s.routes.filter { $0.value.target != .interface(spec.hostInterfaceName) }
+            s.changes.append(.interfaceRemoved(spec.hostInterfaceName))
+        }
+    }
+
+    /// Hands out the changes made "behind the agent's back" since the last call (never waits).
+    public func kernelChanges(timeoutMilliseconds: Int32) throws -> [KernelChange] {
+        state.withLock { s in
+            s.calls.append(.kernelChanges)
+            defer { s.changes.removeAll() }
+            return s.changes
         }
     }
 

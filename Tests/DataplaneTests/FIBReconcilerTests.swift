@@ -103,3 +103,40 @@ struct FIBReconcilerTests {
         #expect(name != EndpointSpec.hostInterfaceName(for: id + "x"))
     }
 }
+
+@Suite("Which kernel changes call for a resync")
+struct KernelChangeTests {
+    static let ours = dev("10.0.0.1/32", "a")
+
+    @Test("after the first apply of `ours`", arguments: [
+        (KernelChange.routeAdded(ours), false),                      // our own add echoed back
+        (.routeAdded(dev("10.0.0.1/32", "b")), true),                // someone re-pointed ours
+        (.routeAdded(dev("10.0.0.7/32", "a")), true),                // a stray route with our protocol
+        (.routeRemoved(ours), true),                                 // `ip route del` of one we want
+        (.routeRemoved(dev("10.0.0.7/32", "a")), false),             // not ours to care about
+        (.interfaceRemoved("a"), true),                              // its routes went with it
+        (.interfaceRemoved("zz"), false),
+        (.overrun, true),
+    ])
+    func resyncNeeded(change: KernelChange, expected: Bool) throws {
+        let fake = FakeDataplane()
+        var fib = FIBReconciler()
+        fib.set(Self.ours)
+        _ = try fib.apply(to: fake)
+        #expect(!fib.needsResync)
+        fib.observe(change)
+        #expect(fib.needsResync == expected)
+    }
+
+    @Test("a route deleted behind the agent's back is noticed through kernelChanges and put back")
+    func repairLoop() throws {
+        let fake = FakeDataplane()
+        var fib = FIBReconciler()
+        fib.set(Self.ours)
+        _ = try fib.apply(to: fake)
+        fake.removeRouteBehindTheAgentsBack(Self.ours.prefix)
+        try fake.kernelChanges(timeoutMilliseconds: 0).forEach { fib.observe($0) }
+        #expect(try fib.apply(to: fake).isEmpty)
+        #expect(fake.routes[Self.ours.prefix] == Self.ours)
+    }
+}

@@ -113,19 +113,24 @@ struct LinuxDataplaneTests {
                 FIBRoute(prefix: IPPrefix("10.40.0.0/16")!, target: .gateway(IPAddress("10.20.4.2")!, interface: a.hostInterface, onlink: true)),
             ]
             wanted.forEach { fib.set($0) }
+            // The agent's loop: read what the kernel announced, then apply (the start resync covers it).
+            try lab.dataplane.kernelChanges(timeoutMilliseconds: 100).forEach { fib.observe($0) }
             #expect(try fib.apply(to: lab.dataplane).isEmpty)
             #expect(Set(try lab.dataplane.installedRoutes()) == Set(wanted))
 
-            let monitor = try lab.host.thread.run { try NetlinkSocket(groups: [.ipv4Route]) }
+            // Our own changes, announced in turn, do not call for another resync.
+            let echoes = try lab.dataplane.kernelChanges(timeoutMilliseconds: 100)
+            #expect(!echoes.isEmpty)
+            echoes.forEach { fib.observe($0) }
+            #expect(!fib.needsResync)
             try lab.host.ip("route", "del", "10.40.0.0/16")
-            var sawIt = false
-            for _ in 0..<50 where !sawIt {
-                sawIt = try monitor.events(timeoutMilliseconds: 100).contains {
-                    if case .routeRemoved(let r) = $0 { r.proto == .routed } else { false }
-                }
+            var changes: [KernelChange] = []
+            for _ in 0..<50 where changes.isEmpty {
+                changes = try lab.dataplane.kernelChanges(timeoutMilliseconds: 100)
             }
-            #expect(sawIt)
-            fib.kernelChanged()
+            #expect(changes == [.routeRemoved(wanted[2])])
+            changes.forEach { fib.observe($0) }
+            #expect(fib.needsResync)
             #expect(try fib.apply(to: lab.dataplane).isEmpty)
             #expect(Set(try lab.dataplane.installedRoutes()) == Set(wanted))
             #expect(try lab.host.ip("route", "show", "10.30.0.0/24").contains("proto static"))
