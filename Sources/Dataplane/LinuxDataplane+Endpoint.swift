@@ -47,7 +47,7 @@ extension LinuxDataplane {
             hostLink = nil
         }
         if hostLink == nil {
-            if let containerLink, try container.netlink({ try $0.link(named: containerLink.name) }) != nil {
+            if containerLink != nil {
                 throw DataplaneError.conflict("endpoint \(spec.id): \(spec.interfaceName) already exists in \(spec.namespacePath) and is not routed's veth")
             }
             hostLink = try Self.step("create veth \(hostName) / \(spec.interfaceName)") {

@@ -3,7 +3,8 @@ import Synchronization
 
 /// `Dataplane` on Linux through rtnetlink: all host-side work runs on one thread inside the host
 /// namespace (the agent's own, or a test's), container-side work on a short-lived thread inside
-/// the container's namespace.
+/// the container's namespace. (`@unchecked Sendable`: every stored property is Sendable except
+/// `monitor`, which is only touched under `watchLock`.)
 public final class LinuxDataplane: Dataplane, @unchecked Sendable {
     let host: NamespaceThread
     /// MTU for endpoints that do not say (the uplink's, no encapsulation overhead); nil = kernel default.

@@ -16,7 +16,8 @@ public final class NamespaceThread: Sendable {
         core = try Core(namespace: namespace)
     }
 
-    /// Runs `body` on the namespace thread and waits for it. Do not call from the thread itself.
+    /// Runs `body` on the namespace thread and waits for it (called from the thread itself, e.g.
+    /// inside another `run`, it simply runs `body`).
     public func run<T>(_ body: () throws -> T) throws -> T { try core.run(body) }
 
     /// Runs `body` with this thread's own rtnetlink socket (opened on first use, inside the namespace).
@@ -85,6 +86,7 @@ private final class Core: @unchecked Sendable {
     }
 
     func run<T>(_ body: () throws -> T) throws -> T {
+        if isCurrentThread { return try body() }
         // The closure and its result cross to the other thread and back while this one waits,
         // so nothing is shared concurrently: an unchecked box is enough.
         let box = UncheckedBox<Result<T, any Error>?>(nil)
@@ -124,6 +126,13 @@ private final class Core: @unchecked Sendable {
             if socket == nil { socket = try NetlinkSocket() }
             return try body(socket!)
         }
+    }
+
+    /// True on the namespace thread itself (`thread` is written before the thread can run jobs).
+    var isCurrentThread: Bool {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return started == 0 && pthread_equal(thread, pthread_self()) != 0
     }
 
     func stop() {

@@ -154,3 +154,28 @@ func readLink(_ path: String) throws -> [UInt8] {
     guard n > 0 else { throw NetlinkError.system(call: "readlink(\(path))", errno: errno) }
     return Array(buffer[0..<n])
 }
+
+@Suite("Namespace threads", .enabled(if: isRoot, "\(needsRoot)"))
+struct NamespaceThreadTests {
+    @Test("work runs on one thread inside the namespace; a nested run does not deadlock; errors come back")
+    func runsInside() throws {
+        let ns = try TestNamespace("th")
+        defer { ns.delete() }
+        let (outer, inner) = try ns.thread.run { (pthread_self(), try ns.thread.run { pthread_self() }) }
+        #expect(outer == inner)
+        #expect(outer != pthread_self())
+        let mine = try readLink("/proc/self/ns/net")
+        let theirs = try ns.thread.run { try readLink("/proc/thread-self/ns/net") }
+        #expect(mine != theirs)
+        #expect(throws: NetlinkError.self) { try ns.thread.run { throw NetlinkError.timedOut("a test") } }
+        ns.thread.stop()
+        #expect(throws: NetlinkError.self) { try ns.thread.run { 1 } }
+    }
+
+    @Test("a namespace that does not exist is a clear error")
+    func missingNamespace() {
+        let error = #expect(throws: NetlinkError.self) { try NetworkNamespace(named: "rd-no-such-namespace") }
+        #expect(error?.description.contains("/run/netns/rd-no-such-namespace") == true)
+        #expect(throws: NetlinkError.self) { try NetworkNamespace(named: "../etc") }
+    }
+}
