@@ -9,13 +9,15 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "routed",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "routed", targets: ["routed"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
         .library(name: "BGPCore", targets: ["BGPCore"]),
         .library(name: "Policy", targets: ["Policy"]),
+        .library(name: "Netlink", targets: ["Netlink"]),
+        .library(name: "Dataplane", targets: ["Dataplane"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -49,6 +51,19 @@ let package = Package(
             swiftSettings: strict),
         // Pure network isolation model: networks, policies, memberships → nftables ruleset model.
         .target(name: "Policy", dependencies: ["IPAddressing"], swiftSettings: strict),
+        // --- Linux dataplane (issue 5): libmnl, a tiny C helper, rtnetlink in Swift.
+        .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .target(name: "CNetlinkShim", linkerSettings: [.linkedLibrary("mnl")]),
+        .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNetlinkShim"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
+        .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
+        .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink"], swiftSettings: strict),
+        .executableTarget(
+            name: "routed-netlink-bench", dependencies: ["Dataplane", "Netlink", "IPAddressing"], swiftSettings: strict),
+        .testTarget(
+            name: "DataplaneTests", dependencies: ["Dataplane", "RoutedTestKit", "Netlink", "IPAddressing"],
+            swiftSettings: strict),
+        // ---
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
         // libFuzzer entry point for the framer and decoder (contrib/fuzz.sh); a replay tool otherwise.
         .executableTarget(

@@ -56,6 +56,15 @@ final class TrafficLab {
                 listeners.append(p)
             }
         }
+        // Wait (bounded) until every listener accepts: on a loaded machine `nc` can take a while to start.
+        for w in workloads {
+            for attempt in 0..<100 {
+                let listening = w.exec(["ss", "-Hltn"], timeout: 5).out
+                if listening.contains(":8080") && listening.contains(":8081") { break }
+                if attempt == 99 { throw TrafficLabError.listenersNotReady(w.name) }
+                usleep(100_000)
+            }
+        }
     }
 
     var endpoints: [LocalEndpoint] {
@@ -124,5 +133,12 @@ final class TrafficLab {
         listeners = []
         workloads.forEach { $0.delete() }
         host.delete()
+    }
+}
+
+enum TrafficLabError: Error, CustomStringConvertible {
+    case listenersNotReady(String)
+    var description: String {
+        switch self { case .listenersNotReady(let ns): "nc listeners in \(ns) did not start within 10 s" }
     }
 }
