@@ -225,7 +225,12 @@ final class PeerSession: @unchecked Sendable {
         let withdrawn = update.withdrawnPrefixes
         for p in withdrawn { adjRIBIn[p] = nil }
         var announced: [ReceivedRoute] = []
-        let shared = update.attributes.propagated()
+        var shared = update.attributes.propagated()
+        // From a 2-octet speaker the real path is AS_PATH merged with AS4_PATH (RFC 6793 section 4.2.3).
+        if let as4 = shared.as4Path, fsm.negotiated?.codec.fourOctetAS == false {
+            shared.set(.asPath((shared.asPath ?? .empty).reconstructed(with: as4)))
+            shared.remove(.as4Path)
+        }
         for p in update.announcedPrefixes {
             let nextHop: IPAddress?
             if case .v4 = p, let nh = update.attributes.nextHop, !update.nlri.isEmpty {
@@ -254,7 +259,10 @@ final class PeerSession: @unchecked Sendable {
         let local = channel.localAddress.flatMap { $0.ipAddress.flatMap(IPAddress.init) }
         var grouped: [(prefix: IPPrefix, attributes: PathAttributes, nextHop: NextHop?)] = []
         for route in routes {
-            var a = PathAttributes([PathAttribute(.origin(.igp)), PathAttribute(.asPath(external ? ASPath(sequence: [localAS]) : .empty))])
+            let path = external ? ASPath(sequence: [localAS]) : ASPath.empty
+            var a = PathAttributes([PathAttribute(.origin(.igp)), PathAttribute(.asPath(path))])
+            // Toward a 2-octet speaker, ASes over 65535 travel as AS_TRANS plus AS4_PATH (RFC 6793 section 4.2.2).
+            if !session.codec.fourOctetAS, path.needsFourOctets { a.set(.as4Path(path)) }
             if !external { a.set(.localPref(100)) }
             if !route.communities.isEmpty { a.set(.communities(route.communities)) }
             if !route.largeCommunities.isEmpty { a.set(.largeCommunities(route.largeCommunities)) }

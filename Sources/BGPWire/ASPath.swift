@@ -84,4 +84,37 @@ public struct ASPath: Hashable, Sendable, CustomStringConvertible {
             }
         }.joined(separator: " ")
     }
+
+    /// True if some AS does not fit in two octets and so needs AS4_PATH toward an old speaker.
+    public var needsFourOctets: Bool { segments.contains { $0.asns.contains { $0 > UInt32(UInt16.max) } } }
+
+    /// The path as an old (2-octet) speaker's AS_PATH says it, reconstructed with its AS4_PATH
+    /// (RFC 6793 section 4.2.3): the leading ASes of AS_PATH that AS4_PATH does not cover, then
+    /// AS4_PATH. An AS4_PATH longer than AS_PATH is ignored.
+    public func reconstructed(with as4Path: ASPath) -> ASPath {
+        let keep = pathLength - as4Path.pathLength
+        guard keep >= 0 else { return self }
+        var result: [Segment] = []
+        var remaining = keep
+        for segment in segments where remaining > 0 {
+            switch segment.type {
+            case .asSequence:
+                let taken = Array(segment.asns.prefix(remaining))
+                result.append(Segment(.asSequence, taken))
+                remaining -= taken.count
+            case .asSet:
+                result.append(segment)
+                remaining -= 1
+            case .confedSequence, .confedSet:
+                result.append(segment)
+            }
+        }
+        // Join a trailing sequence of the kept part with a leading sequence of AS4_PATH.
+        var tail = as4Path.segments
+        if let last = result.last, last.type == .asSequence, let first = tail.first, first.type == .asSequence {
+            result[result.count - 1].asns += first.asns
+            tail.removeFirst()
+        }
+        return ASPath(result + tail)
+    }
 }

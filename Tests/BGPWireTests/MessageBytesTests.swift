@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import NIOCore
 @testable import BGPWire
 import IPAddressing
@@ -334,5 +335,27 @@ import IPAddressing
         try roundTrip(bytes, .update(update), context: context)
         // Without ADD-PATH negotiated, the same octets do not parse as prefixes: the session resets.
         #expect(throws: BGPError.self) { try BGPMessage.decode(bytes: bytes, context: CodecContext()) }
+    }
+
+    /// RFC 6793 section 4.2.3: AS_PATH from a 2-octet speaker merged with AS4_PATH.
+    @Test(arguments: [
+        // (AS_PATH as the old speaker sent it, AS4_PATH, the path to use)
+        ("65001 23456 23456 65010", "4200000001 4200000002 65010", "65001 4200000001 4200000002 65010"),
+        ("23456", "4200000001", "4200000001"),
+        ("65001 {23456 65002}", "{4200000001 65002}", "65001 {4200000001 65002}"),
+        ("65001", "4200000001 4200000002", "65001"),  // AS4_PATH longer than AS_PATH: ignored
+    ])
+    func as4PathReconstruction(asPath: String, as4Path: String, expected: String) {
+        func parse(_ text: String) -> ASPath {
+            var segments: [ASPath.Segment] = []
+            for token in text.replacingOccurrences(of: "{", with: " { ").replacingOccurrences(of: "}", with: " } ").split(separator: " ") {
+                if token == "{" { segments.append(.init(.asSet, [])); continue }
+                if token == "}" { segments.append(.init(.asSequence, [])); continue }
+                if segments.isEmpty { segments.append(.init(.asSequence, [])) }
+                segments[segments.count - 1].asns.append(UInt32(token)!)
+            }
+            return ASPath(segments.filter { !$0.asns.isEmpty })
+        }
+        #expect(parse(asPath).reconstructed(with: parse(as4Path)).description == expected)
     }
 }
