@@ -8,9 +8,12 @@ final class BGPConnectionHandler: ChannelInboundHandler, Sendable {
 
     private let session: PeerSession
     private let framer: NIOLoopBoundBox<BGPFramer>
+    /// The peer opened this connection (accepted by our listener).
+    private let inbound: Bool
 
-    init(session: PeerSession, eventLoop: any EventLoop) {
+    init(session: PeerSession, eventLoop: any EventLoop, inbound: Bool) {
         self.session = session
+        self.inbound = inbound
         // Cut whole messages up to the largest size any session may use; the session enforces the
         // negotiated limit when it decodes (BGPMessage.decode).
         self.framer = NIOLoopBoundBox(BGPFramer(maxMessageLength: BGPHeader.extendedMaxLength), eventLoop: eventLoop)
@@ -18,7 +21,8 @@ final class BGPConnectionHandler: ChannelInboundHandler, Sendable {
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
-        session.onLoop { $0.connectionEstablished(channel) }
+        let inbound = self.inbound
+        session.onLoop { $0.connectionEstablished(channel, inbound: inbound) }
         context.fireChannelActive()
     }
 

@@ -50,7 +50,7 @@ public final class BGPSpeaker: Sendable {
                         return channel.close()
                     }
                     return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: session, eventLoop: channel.eventLoop))
+                        try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: session, eventLoop: channel.eventLoop, inbound: true))
                     }
                 }
             let channel: any Channel

@@ -12,9 +12,15 @@ import IPAddressing
 final class PeerSession: @unchecked Sendable {
     let spec: PeerSpec
     let eventLoop: any EventLoop
-    private let localAS: UInt32
     private var fsm: SessionStateMachine
     private var channel: (any Channel)?
+    /// The connection in use was opened by us (RFC 4271 section 6.8 keeps that one when our identifier is higher).
+    private var channelIsOurs = false
+    /// A second connection opened by the peer while ours is in OpenSent or OpenConfirm, with its own
+    /// FSM, until its OPEN decides which connection survives (RFC 4271 section 6.8).
+    private var candidate: (channel: any Channel, fsm: SessionStateMachine)?
+    private let localAS: UInt32
+    private let routerID: IPv4Address
     private var timers: [SessionTimer: Scheduled<Void>] = [:]
     private var originated: [OriginatedRoute] = []
     private var advertised: Set<IPPrefix> = []
@@ -28,6 +34,7 @@ final class PeerSession: @unchecked Sendable {
         self.spec = spec
         self.eventLoop = eventLoop
         self.localAS = configuration.localAS
+        self.routerID = configuration.routerID
         self.emit = emit
         var log = logger
         log[metadataKey: "peer"] = "\(spec.address)"
@@ -69,21 +76,81 @@ final class PeerSession: @unchecked Sendable {
 
     // MARK: - Events from the connection
 
-    func connectionEstablished(_ channel: any Channel) {
-        guard self.channel == nil, fsm.state == .connect || fsm.state == .active else {
-            // RFC 4271 section 6.8, simplified: while a connection is in use, another one is refused;
-            // the peer's own collision detection keeps the connection we initiated.
-            if self.channel !== channel {
-                logger.info("refusing a second connection", metadata: ["state": "\(fsm.state)"])
+    func connectionEstablished(_ channel: any Channel, inbound: Bool) {
+        if self.channel === channel || candidate?.channel === channel { return }
+        switch fsm.state {
+        case .connect where self.channel == nil, .active where self.channel == nil:
+            self.channel = channel
+            channelIsOurs = !inbound
+            handle(.tcpConnectionEstablished)
+        case .openSent where inbound && candidate == nil, .openConfirm where inbound && candidate == nil:
+            // RFC 4271 section 6.8: run the second connection until its OPEN tells who wins.
+            var second = SessionStateMachine(configuration: fsm.configuration, seed: UInt64(truncatingIfNeeded: ObjectIdentifier(channel).hashValue))
+            _ = second.handle(.start)
+            for case .send(let m) in second.handle(.tcpConnectionEstablished) { send(m, on: channel, context: .beforeOpen) }
+            candidate = (channel, second)
+            logger.info("connection collision: running the peer's connection until its OPEN", metadata: ["state": "\(fsm.state)"])
+        case .established where inbound && fsm.negotiated?.peerGracefulRestart != nil:
+            // RFC 4724 section 4.2: a new connection from a graceful-restart peer means it restarted:
+            // the old session ends with its routes kept stale, the new connection takes over.
+            logger.notice("peer reconnected while Established: treating it as a graceful restart")
+            handle(.tcpConnectionFails)
+            execute(.stopTimer(.idleHold))
+            var fresh = SessionStateMachine(configuration: fsm.configuration, seed: UInt64(truncatingIfNeeded: ObjectIdentifier(channel).hashValue))
+            _ = fresh.handle(.start)
+            let actions = fresh.handle(.tcpConnectionEstablished)
+            fsm = fresh
+            self.channel = channel
+            channelIsOurs = false
+            actions.forEach(execute)
+        default:
+            // Established (RFC 4271 section 6.8: the new connection is closed), Idle, or a second
+            // connection of our own: refuse it.
+            logger.info("refusing a second connection", metadata: ["state": "\(fsm.state)"])
+            channel.close(promise: nil)
+        }
+    }
+
+    /// The peer's OPEN on the second connection: compare identifiers (RFC 4271 section 6.8) and
+    /// dump the loser with Cease/Connection Collision Resolution (RFC 4486).
+    private func resolveCollision(_ open: OpenMessage) {
+        guard let (second, pending) = candidate.map({ ($0.channel, $0.fsm) }) else { return }
+        var secondFSM = pending
+        candidate = nil
+        let actions = secondFSM.handle(.received(.open(open)))
+        guard secondFSM.state == .openConfirm else {
+            for case .send(let m) in actions { send(m, on: second, context: .beforeOpen) }
+            second.close(promise: nil)
+            return
+        }
+        // The higher identifier keeps the connection it opened; equal identifiers (eBGP), the higher AS (RFC 6286 section 2.3).
+        let local = (routerID.value, localAS), remote = (open.bgpIdentifier.value, open.autonomousSystem)
+        let keepOurs = local > remote
+        if keepOurs && channelIsOurs {
+            logger.info("connection collision: keeping our connection", metadata: ["peer-id": "\(open.bgpIdentifier)"])
+            send(.notification(.cease(.connectionCollisionResolution)), on: second, context: .beforeOpen)
+            second.close(promise: nil)
+            return
+        }
+        logger.info("connection collision: keeping the peer's connection", metadata: ["peer-id": "\(open.bgpIdentifier)"])
+        handle(.openCollisionDump)
+        execute(.stopTimer(.idleHold))
+        fsm = secondFSM
+        channel = second
+        channelIsOurs = false
+        actions.forEach(execute)
+    }
+
+    func received(_ raw: RawMessage, on channel: any Channel) {
+        if let candidate, candidate.channel === channel {
+            switch try? BGPMessage.decode(raw, context: .beforeOpen) {
+            case .open(let open)?: resolveCollision(open)
+            default:
+                self.candidate = nil
                 channel.close(promise: nil)
             }
             return
         }
-        self.channel = channel
-        handle(.tcpConnectionEstablished)
-    }
-
-    func received(_ raw: RawMessage, on channel: any Channel) {
         guard channel === self.channel else { return }
         let context = fsm.negotiated?.codec ?? .beforeOpen
         do {
@@ -94,11 +161,13 @@ final class PeerSession: @unchecked Sendable {
     }
 
     func framingFailed(_ error: BGPError, on channel: any Channel) {
+        if candidate?.channel === channel { candidate = nil; channel.close(promise: nil); return }
         guard channel === self.channel else { return }
         handle(.decodeFailed(error))
     }
 
     func connectionClosed(_ channel: any Channel) {
+        if candidate?.channel === channel { candidate = nil; return }
         guard channel === self.channel else { return }
         self.channel = nil
         handle(.tcpConnectionFails)
@@ -137,6 +206,12 @@ final class PeerSession: @unchecked Sendable {
             logger.info("state \(from) -> \(to)", metadata: ["reason": "\(reason)"])
             emit(.stateChanged(peer: spec.address, from: from.rawValue, to: to.rawValue, reason: reason))
         case .established(let session):
+            // RFC 4271 section 6.8: once Established, a pending second connection is closed.
+            if let (second, _) = candidate.map({ ($0.channel, $0.fsm) }) {
+                send(.notification(.cease(.connectionCollisionResolution)), on: second, context: .beforeOpen)
+                second.close(promise: nil)
+                candidate = nil
+            }
             emit(.established(peer: spec.address, peerAS: session.peerAS, holdTime: session.holdTime,
                               families: session.families.sorted { ($0.afi.rawValue, $0.safi.rawValue) < ($1.afi.rawValue, $1.safi.rawValue) }))
             advertised = []
@@ -181,7 +256,7 @@ final class PeerSession: @unchecked Sendable {
                     setup = setup.flatMap { SocketSecurity.setTTL(Int32(ttl), family: spec.address, on: channel) }
                 }
                 return setup.flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: self, eventLoop: loop))
+                    try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: self, eventLoop: loop, inbound: false))
                 }
             }
         if let local = spec.localAddress, let address = try? SocketAddress(ipAddress: "\(local)", port: 0) {
@@ -196,8 +271,12 @@ final class PeerSession: @unchecked Sendable {
 
     private func send(_ message: BGPMessage) {
         guard let channel else { return }
+        send(message, on: channel, context: fsm.negotiated?.codec ?? .beforeOpen)
+    }
+
+    private func send(_ message: BGPMessage, on channel: any Channel, context: CodecContext) {
         var buffer = channel.allocator.buffer(capacity: 64)
-        message.encode(into: &buffer, context: fsm.negotiated?.codec ?? .beforeOpen)
+        message.encode(into: &buffer, context: context)
         if case .notification(let n) = message { logger.notice("sending NOTIFICATION \(n)") }
         write(buffer, on: channel)
     }

@@ -125,4 +125,35 @@ import IPAddressing
         #expect(status.first?.state != "Established")
         await pair.stop()
     }
+
+    /// Both speakers listen and connect at once: RFC 4271 section 6.8 leaves one session, which stays up.
+    @Test func collidingConnectionsResolveToOneSession() async throws {
+        let port = Self.port(4)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var quiet = Logger(label: "test")
+        quiet.logLevel = ProcessInfo.processInfo.environment["ROUTED_TEST_DEBUG"] != nil ? .info : .critical
+        let left = BGPSpeaker(configuration: SpeakerConfiguration(
+            localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: Self.a, listenPort: port,
+            peers: [try PeerSpec(parsing: "127.0.0.2,as=64512,port=\(port),local=127.0.0.1,hold=9,connect-retry=1,next-hop=192.0.2.1")]),
+            group: group, logger: quiet)
+        let right = BGPSpeaker(configuration: SpeakerConfiguration(
+            localAS: 64512, routerID: IPv4Address(10, 0, 0, 2), listenAddress: Self.b, listenPort: port,
+            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,hold=9,connect-retry=1,next-hop=192.0.2.2")]),
+            group: group, logger: quiet)
+        left.originate([OriginatedRoute(prefix: IPPrefix("10.244.1.0/26")!)])
+        async let l: Void = left.start()
+        async let r: Void = right.start()
+        _ = try await (l, r)
+        let routes = await Self.next(right.events, within: 20) {
+            if case .routes(_, let announced, _) = $0 { !announced.isEmpty } else { false }
+        }
+        #expect(routes != nil, "iBGP session with colliding connections never delivered routes")
+        // Stable: still one Established session a few seconds later, on both sides.
+        try await Task.sleep(for: .seconds(3))
+        #expect(await left.status().map(\.state) == ["Established"])
+        #expect(await right.status().map(\.state) == ["Established"])
+        await left.shutdown()
+        await right.shutdown()
+        try await group.shutdownGracefully()
+    }
 }
