@@ -49,7 +49,7 @@ public final class BGPSpeaker: Sendable {
                         continuation.yield(.warning(peer: nil, message: "refused connection from unconfigured \(who)"))
                         return channel.close()
                     }
-                    return channel.eventLoop.makeCompletedFuture {
+                    return SocketSecurity.applyTTL(session.spec, external: session.isExternal, on: channel).flatMapThrowing {
                         try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: session, eventLoop: channel.eventLoop, inbound: true))
                     }
                 }

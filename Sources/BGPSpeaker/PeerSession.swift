@@ -47,6 +47,7 @@ final class PeerSession: @unchecked Sendable {
         var seed: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in "\(spec.address)".utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
         self.fsm = SessionStateMachine(configuration: peerConfiguration, seed: seed)
+        self.isExternal = peerConfiguration.isExternal
     }
 
     /// Runs `body` on the session's event loop (directly when already there, keeping order).
@@ -55,6 +56,8 @@ final class PeerSession: @unchecked Sendable {
     }
 
     var state: SessionState { fsm.state }
+    /// Fixed at creation, so it may be read from any loop (the listener's included).
+    let isExternal: Bool
     var lastError: String? { fsm.lastError }
     var peerAS: UInt32 { fsm.negotiated?.peerAS ?? fsm.configuration.peerAS }
     var advertisedCount: Int { advertised.count }
@@ -242,6 +245,7 @@ final class PeerSession: @unchecked Sendable {
     private func connect() {
         let spec = self.spec
         let loop = eventLoop
+        let external = isExternal
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(Int64(min(spec.connectRetryTime, 30))))
             .channelInitializer { [self] channel in
@@ -249,12 +253,7 @@ final class PeerSession: @unchecked Sendable {
                 if let password = spec.password {
                     setup = setup.flatMap { SocketSecurity.setMD5(password, peer: spec.address, on: channel) }
                 }
-                if spec.ttlSecurity {
-                    setup = setup.flatMap { SocketSecurity.setTTL(255, family: spec.address, on: channel) }
-                        .flatMap { SocketSecurity.setMinimumTTL(family: spec.address, on: channel) }
-                } else if let ttl = spec.multihopTTL {
-                    setup = setup.flatMap { SocketSecurity.setTTL(Int32(ttl), family: spec.address, on: channel) }
-                }
+                setup = setup.flatMap { SocketSecurity.applyTTL(spec, external: external, on: channel) }
                 return setup.flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(BGPConnectionHandler(session: self, eventLoop: loop, inbound: false))
                 }

@@ -36,6 +36,18 @@ enum SocketSecurity {
         return provider.unsafeSetSocketOption(level: SocketOptionLevel(IPPROTO_TCP), name: SocketOptionName(TCP_MD5SIG), value: sig)
     }
 
+    /// The TTL settings of a session's socket: GTSM (TTL 255 out, at least 254 in; RFC 5082),
+    /// else `multihop`, else TTL 1 for an external peer (directly connected, as BIRD and FRR default)
+    /// and the system default for an internal one.
+    static func applyTTL(_ spec: PeerSpec, external: Bool, on channel: any Channel) -> EventLoopFuture<Void> {
+        if spec.ttlSecurity {
+            return setTTL(255, family: spec.address, on: channel).flatMap { setMinimumTTL(family: spec.address, on: channel) }
+        }
+        if let ttl = spec.multihopTTL { return setTTL(Int32(ttl), family: spec.address, on: channel) }
+        if external { return setTTL(1, family: spec.address, on: channel) }
+        return channel.eventLoop.makeSucceededVoidFuture()
+    }
+
     /// The TTL of outgoing packets (`IP_TTL`/`IPV6_UNICAST_HOPS`): 255 for GTSM, the multihop value otherwise.
     static func setTTL(_ ttl: Int32, family: IPAddress, on channel: any Channel) -> EventLoopFuture<Void> {
         switch family {
