@@ -33,6 +33,9 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     @Option(help: "Graceful restart time to advertise, in seconds (RFC 4724); 0 to not advertise it.")
     var gracefulRestart: UInt16 = 0
 
+    @Flag(help: "Read 'announce PREFIX[,community=A:B][,large=A:B:C]' and 'withdraw PREFIX' lines from standard input.")
+    var readCommands = false
+
     @Option(help: "Log level on standard error: trace, debug, info, notice, warning, error.")
     var logLevel: String = "notice"
 
@@ -69,11 +72,41 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
             return source
         }
         try await speaker.start()
+        if readCommands {
+            let initial = try originate.map(Self.parseRoute)
+            Thread.detachNewThread { Self.readCommands(speaker: speaker, initial: initial) }
+        }
         for await event in speaker.events {
             FileHandle.standardOutput.write(Data((EventJSON.line(event) + "\n").utf8))
         }
         signals.forEach { $0.cancel() }
         try await group.shutdownGracefully()
+    }
+
+    /// Applies announce/withdraw lines from standard input until it closes; a bad line is reported
+    /// as a warning event and changes nothing.
+    static func readCommands(speaker: BGPSpeaker, initial: [OriginatedRoute]) {
+        var routes = initial
+        while let line = readLine() {
+            let words = line.split(separator: " ", maxSplits: 1).map(String.init)
+            guard words.count == 2 else { continue }
+            do {
+                switch words[0] {
+                case "announce":
+                    let route = try parseRoute(words[1])
+                    routes.removeAll { $0.prefix == route.prefix }
+                    routes.append(route)
+                case "withdraw":
+                    guard let prefix = IPPrefix(words[1]) else { throw ValidationError("'\(words[1])' is not a prefix") }
+                    routes.removeAll { $0.prefix == prefix }
+                default:
+                    throw ValidationError("unknown command '\(words[0])'; use announce or withdraw")
+                }
+                speaker.originate(routes)
+            } catch {
+                FileHandle.standardOutput.write(Data((EventJSON.line(.warning(peer: nil, message: "\(error)")) + "\n").utf8))
+            }
+        }
     }
 
     static func parseListen(_ text: String) throws -> (IPAddress, Int) {
