@@ -14,10 +14,13 @@ let package = Package(
         .executable(name: "routed", targets: ["routed"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "IPAddressing", targets: ["IPAddressing"]),
+        .library(name: "IPAM", targets: ["IPAM"]),
+        .library(name: "Datastore", targets: ["Datastore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Pure value types shared by every layer: addresses and prefixes (no I/O).
@@ -33,6 +36,24 @@ let package = Package(
             dependencies: ["BGPWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
+
+        // --- issue 7: IPAM and the datastore ---
+        // Pure IPAM: pools, blocks (a bitmap each), allocation, GC, report; `protocol Datastore`.
+        .target(name: "IPAM", dependencies: ["IPAddressing"], swiftSettings: strict),
+        // Datastore implementations: SQLite (GRDB, WAL) and the allocator service over any store.
+        .target(
+            name: "Datastore",
+            dependencies: ["IPAM", "IPAddressing", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // Test helper: allocates in a loop against a SQLite file so a test can kill -9 it mid-way.
+        .executableTarget(name: "routed-ipam-crash-helper", dependencies: ["Datastore", "IPAM"],
+                          path: "Tests/Helpers/CrashHelper", swiftSettings: strict),
+        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing"], swiftSettings: strict),
+        .testTarget(
+            name: "DatastoreTests",
+            dependencies: ["Datastore", "IPAM", "IPAddressing", "routed-ipam-crash-helper"],
+            swiftSettings: strict),
+        // --- end issue 7 ---
 
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
