@@ -91,6 +91,13 @@ public struct PoolUsage: Hashable, Sendable {
     public let addressesReserved: Int
     public let blockSize: Int
 
+    public init(pool: String, cidr: IPPrefix, blockLength: UInt8, blocksClaimed: Int, blockCountLog2: Int,
+                addressesAllocated: Int, addressesReserved: Int, blockSize: Int) {
+        self.pool = pool; self.cidr = cidr; self.blockLength = blockLength; self.blocksClaimed = blocksClaimed
+        self.blockCountLog2 = blockCountLog2; self.addressesAllocated = addressesAllocated
+        self.addressesReserved = addressesReserved; self.blockSize = blockSize
+    }
+
     /// Blocks the pool can hold, nil when that is 2^63 or more.
     public var blockCapacity: Int? { blockCountLog2 < 63 ? 1 << blockCountLog2 : nil }
 
