@@ -29,12 +29,10 @@ public final class IPAllocator: Sendable {
         let req = AllocationRequest(endpoint: endpoint, network: network, host: host, family: family, requested: requested)
         for attempt in 0..<maxAttempts {
             let now = clock()
-            let pools = try await store.pools()
-            var step = try IPAMState(pools: pools, blocks: try await store.blocks(host: host, network: network))
-                .planAllocation(req, now: now)
+            var step = try await store.snapshot(host: host, network: network).planAllocation(req, now: now)
             if step.isClaim {
                 // Claiming needs every block of the pools, to find a free one (or the owner of a requested address).
-                step = try IPAMState(pools: pools, blocks: try await store.blocks()).planAllocation(req, now: now)
+                step = try await store.snapshot(host: nil, network: nil).planAllocation(req, now: now)
             }
             switch step {
             case .existing(let a, _):

@@ -18,7 +18,13 @@ public final class SQLiteDatastore: Datastore {
         self.path = path
         self.pollInterval = pollInterval
         var config = Configuration()
-        config.busyMode = .timeout(busyTimeout)
+        // SQLite's own busy timeout sleeps 1, 2, 5, 10... ms between tries: far longer than a
+        // transaction here lasts (~0.1 ms). Retry in short random pauses instead, up to `busyTimeout`.
+        let maxTries = Int(busyTimeout * 1_000_000 / 150)
+        config.busyMode = .callback { tries in
+            usleep(UInt32.random(in: 50...250))
+            return tries < maxTries
+        }
         config.maximumReaderCount = 2
         config.prepareDatabase { db in
             // WAL with NORMAL sync: a commit survives a crash of the process (kill -9); only a
@@ -47,7 +53,7 @@ public final class SQLiteDatastore: Datastore {
                 let (result, changes) = try body(db)
                 for c in changes {
                     let (kind, key) = c.row
-                    try db.execute(sql: "INSERT INTO changes(kind, key) VALUES (?, ?)", arguments: [kind, key])
+                    try db.cachedStatement(sql: "INSERT INTO changes(kind, key) VALUES (?, ?)").execute(arguments: [kind, key])
                 }
                 if !changes.isEmpty, db.lastInsertedRowID % 1024 == 0 {
                     try db.execute(sql: "DELETE FROM changes WHERE id < ?", arguments: [db.lastInsertedRowID - 65536])
@@ -68,7 +74,7 @@ public final class SQLiteDatastore: Datastore {
     }
 
     static func loadPools(_ db: Database) throws -> [Pool] {
-        try Row.fetchAll(db, sql: "SELECT name, cidr, block_length, reserved FROM pools ORDER BY position").map { r in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT name, cidr, block_length, reserved FROM pools ORDER BY position")).map { r in
             let reserved: String = r["reserved"]
             return try Pool(name: r["name"], cidr: r["cidr"] as String, blockLength: r["block_length"],
                             reserved: reserved.split(separator: ",").map(String.init))
@@ -101,15 +107,24 @@ public final class SQLiteDatastore: Datastore {
     // MARK: blocks
 
     public func blocks(host: String?, network: String?) async throws -> [Block] {
+        try await read { db in try Self.loadBlocks(db, host: host, network: network) }
+    }
+
+    public func snapshot(host: String?, network: String?) async throws -> IPAMState {
         try await read { db in
-            var sql = "SELECT cidr, pool, host, network, revision, updated_at, state FROM blocks"
+            IPAMState(pools: try Self.loadPools(db), blocks: try Self.loadBlocks(db, host: host, network: network))
+        }
+    }
+
+    static func loadBlocks(_ db: Database, host: String?, network: String?) throws -> [Block] {
+        var sql = "SELECT cidr, pool, host, network, revision, updated_at, state FROM blocks"
             var args: [any DatabaseValueConvertible] = []
             var conds: [String] = []
             if let host { conds.append("host = ?"); args.append(host) }
             if let network { conds.append("network = ?"); args.append(network) }
             if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.block).sorted { $0.cidr < $1.cidr }
-        }
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).map(Self.block)
+                .sorted { $0.cidr < $1.cidr }
     }
 
     static func block(_ r: Row) throws -> Block {
@@ -128,15 +143,15 @@ public final class SQLiteDatastore: Datastore {
                 guard let row = try Row.fetchOne(db, sql: "SELECT cidr, block_length FROM pools WHERE name = ?", arguments: [b.pool]),
                       let pc = IPPrefix(row["cidr"] as String), pc.contains(b.cidr), b.cidr.length == row["block_length"] as UInt8
                 else { throw DatastoreError.unknownPool(b.pool) }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO blocks(cidr, pool, host, network, revision, updated_at, state) VALUES (?, ?, ?, ?, 1, ?, ?)
                     ON CONFLICT(cidr) DO NOTHING
-                    """, arguments: [b.cidr.description, b.pool, b.host, b.network, b.updatedAt, state])
+                    """).execute(arguments: [b.cidr.description, b.pool, b.host, b.network, b.updatedAt, state])
             } else {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE blocks SET host = ?, network = ?, revision = revision + 1, updated_at = ?, state = ?
                     WHERE cidr = ? AND revision = ?
-                    """, arguments: [b.host, b.network, b.updatedAt, state, b.cidr.description, Int64(b.revision)])
+                    """).execute(arguments: [b.host, b.network, b.updatedAt, state, b.cidr.description, Int64(b.revision)])
             }
             let ok = db.changesCount == 1
             return (ok, ok ? [.block(b.cidr)] : [])

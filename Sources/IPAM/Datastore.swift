@@ -44,6 +44,10 @@ public protocol Datastore: Sendable {
     /// Removes a block only if still at `revision`.
     func deleteBlock(_ cidr: IPPrefix, revision: UInt64) async throws -> Bool
 
+    /// Pools and the blocks of `host` and/or `network`, read together (one consistent read where
+    /// the store can; the allocator's hot path).
+    func snapshot(host: String?, network: String?) async throws -> IPAMState
+
     // Networks
     func networks() async throws -> [NetworkRecord]
     /// Creates `name` with the lowest free id, or returns the existing record (idempotent).
@@ -72,6 +76,9 @@ public protocol Datastore: Sendable {
 }
 
 extension Datastore {
+    public func snapshot(host: String?, network: String?) async throws -> IPAMState {
+        IPAMState(pools: try await pools(), blocks: try await blocks(host: host, network: network))
+    }
     public func blocks() async throws -> [Block] { try await blocks(host: nil, network: nil) }
     public func network(named name: String) async throws -> NetworkRecord? {
         try await networks().first { $0.name == name }
