@@ -80,6 +80,14 @@ public final class IPAllocator: Sendable {
         return done
     }
 
+    /// The repair an agent runs when it starts, before serving requests: nothing of its own can be
+    /// in flight, so every allocation on `host` without an endpoint record (a crash between
+    /// "allocate" and "record", or between "delete record" and "release") is freed at once.
+    @discardableResult
+    public func repairAtStart(host: String) async throws -> [GCAction] {
+        try await collectGarbage(policy: GCPolicy(allocationGrace: 0, hostGrace: .max), onlyHost: host)
+    }
+
     /// What `routed ipam show` prints.
     public func report(hostGrace: Int64 = GCPolicy().hostGrace) async throws -> IPAMReport {
         let state = IPAMState(pools: try await store.pools(), blocks: try await store.blocks())
