@@ -48,6 +48,9 @@ let package = Package(
         // Test helper: allocates in a loop against a SQLite file so a test can kill -9 it mid-way.
         .executableTarget(name: "routed-ipam-crash-helper", dependencies: ["Datastore", "IPAM"],
                           path: "Tests/Helpers/CrashHelper", swiftSettings: strict),
+        // Release-mode micro-benchmark of allocate + release (BENCHMARKS.md).
+        .executableTarget(name: "routed-ipam-bench", dependencies: ["Datastore", "IPAM"],
+                          path: "Benchmarks/IPAMBench", swiftSettings: strict),
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "DatastoreTests",
