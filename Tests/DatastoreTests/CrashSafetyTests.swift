@@ -77,6 +77,64 @@ import Testing
         #expect(try await store.endpoints().count == 5)
     }
 
+    /// Three agent processes (hosts h0, h1, h2) churn endpoints on one SQLite file at once, each
+    /// claiming small blocks from the same pool; all three are killed with SIGKILL, each host's
+    /// next start repairs it, and the audit finds every address once, every reported endpoint
+    /// intact, and blocks disjoint, each holding only its own host's endpoints.
+    @Test func threeProcessesShareOneFileAndSurviveKill() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteDatastore(path: dir.database)
+        try await store.createPool(Pool(name: "p", cidr: "10.0.0.0/24", blockLength: 30))
+        _ = try await store.createNetwork("n")
+        var procs: [(Process, String)] = []
+        defer { for (p, _) in procs where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        for h in 0..<3 {
+            let out = dir.path + "/h\(h).out"
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            let p = Process()
+            p.executableURL = Self.helper
+            p.arguments = [dir.database, "h\(h)", "n", "0"]
+            p.standardOutput = FileHandle(forWritingAtPath: out)
+            try p.run()
+            procs.append((p, out))
+        }
+        func lineCount(_ path: String) -> Int {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").count ?? 0
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while procs.contains(where: { lineCount($0.1) < 150 }), Date() < deadline, procs.allSatisfy({ $0.0.isRunning }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for (p, _) in procs { kill(p.processIdentifier, SIGKILL) }
+        for (p, _) in procs { p.waitUntilExit(); #expect(p.terminationReason == .uncaughtSignal) }
+        #expect(procs.allSatisfy { lineCount($0.1) >= 150 }, "every helper made progress")
+
+        var reported: [String: IPAddress] = [:]
+        var deleting: Set<String> = []
+        for (_, out) in procs {
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            for l in text.split(separator: "\n") {
+                let f = l.split(separator: " ")
+                if f.count == 3, f[0] == "add" { reported[String(f[1])] = IPAddress(f[2]) }
+                if f.count == 2, f[0] == "deleting" { deleting.insert(String(f[1])) }
+                if f.count == 2, f[0] == "del" { reported[String(f[1])] = nil; deleting.remove(String(f[1])) }
+            }
+        }
+        let alloc = IPAllocator(store: try SQLiteDatastore(path: dir.database))
+        for h in 0..<3 { try await alloc.repairAtStart(host: "h\(h)") }
+        let report = try await alloc.report(hostGrace: .max)
+        #expect(report.leaked.isEmpty && report.unbacked.isEmpty)
+        let blocks = try await store.blocks()
+        let held = blocks.flatMap { $0.allocations.map { ($0.allocation.endpoint, $0.address) } }
+        #expect(Set(held.map(\.1)).count == held.count, "an address held twice")
+        for b in blocks { #expect(b.allocations.allSatisfy { $0.allocation.endpoint.hasPrefix(b.host + "-") }) }
+        let cidrs = blocks.map(\.cidr).sorted()
+        for (a, b) in zip(cidrs, cidrs.dropFirst()) { #expect(!a.overlaps(b)) }
+        let recorded = Dictionary(uniqueKeysWithValues: try await store.endpoints().map { ($0.name, $0.addresses[0]) })
+        for (name, addr) in reported where !deleting.contains(name) { #expect(recorded[name] == addr, "\(name) lost") }
+        #expect(try SQLiteIntegrity.check(path: dir.database) == "ok")
+    }
+
     /// Starts the helper, lets it complete `afterLines` steps, then kills it with SIGKILL;
     /// returns the lines it wrote. Bounded: gives up after 20 s.
     func runAndKill(db: String, start: Int, afterLines: Int, pause: Int? = nil) throws -> [String] {
