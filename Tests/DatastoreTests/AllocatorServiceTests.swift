@@ -1,4 +1,5 @@
 import Datastore
+import Foundation
 import IPAM
 import IPAddressing
 import Testing
@@ -96,6 +97,11 @@ import Testing
         #expect(last == [.releaseBlock(cidr("10.0.0.16/28"), revision: 2, host: "h2")])
         report = try await alloc.report()
         #expect(report.isClean)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(report), as: UTF8.self)
+        #expect(json.contains(#""blocks":[{"allocated":1,"cidr":"10.0.0.0\/28","host":"h1","hostGone":false,"network":"lamp","pool":"p","reserved":0,"size":16}]"#))
+        #expect(json.contains(#""pools":[{"addressesAllocated":1,"addressesReserved":0,"blockCapacity":"16","blockLength":28,"blockSize":16,"blocksClaimed":1,"cidr":"10.0.0.0\/24","pool":"p"}]"#))
         #expect(report.blocks.map(\.allocated) == [1])
     }
 
