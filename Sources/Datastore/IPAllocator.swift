@@ -29,16 +29,22 @@ public final class IPAllocator: Sendable {
         let req = AllocationRequest(endpoint: endpoint, network: network, host: host, family: family, requested: requested)
         for attempt in 0..<maxAttempts {
             let now = clock()
-            var step = try await store.snapshot(host: host, network: network).planAllocation(req, now: now)
-            if step.isClaim {
-                // Claiming needs every block of the pools, to find a free one (or the owner of a requested address).
-                step = try await store.snapshot(host: nil, network: nil).planAllocation(req, now: now)
-            }
-            switch step {
-            case .existing(let a, _):
-                return a
-            case .write(let b, let a):
-                if try await store.compareAndSwap(b) { return a }
+            // This host's blocks for the network are enough unless a block must be claimed; then
+            // every block, to find a free one (or who holds a requested address).
+            for fullView in [false, true] {
+                let (address, wrote) = try await store.readModifyWrite(host: fullView ? nil : host,
+                                                                       network: fullView ? nil : network) { state in
+                    let step = try state.planAllocation(req, now: now)
+                    if step.isClaim && !fullView { return (IPAddress?.none, []) }
+                    switch step {
+                    case .existing(let a, _): return (a, [])
+                    case .write(let b, let a): return (a, [b])
+                    }
+                }
+                if let address {
+                    if wrote { return address }
+                    break
+                }
             }
             try await backOff(attempt)
         }
@@ -50,14 +56,18 @@ public final class IPAllocator: Sendable {
     public func release(endpoint: String, host: String? = nil) async throws -> [IPAddress] {
         var freed: [IPAddress] = []
         for attempt in 0..<maxAttempts {
-            let blocks = try await store.blocks(host: host, network: nil)
-            let state = IPAMState(pools: [], blocks: blocks)
-            let plans = state.planRelease(endpoint: endpoint, host: host, now: clock())
-            if plans.isEmpty { return freed }
-            for b in plans {
-                let gone = state.blocks[b.cidr]!.allocations.filter { $0.allocation.endpoint == endpoint }.map(\.address)
-                if try await store.compareAndSwap(b) { freed += gone }
+            let now = clock()
+            let (planned, all) = try await store.readModifyWrite(host: host, network: nil) { state in
+                let writes = state.planRelease(endpoint: endpoint, host: host, now: now)
+                let addresses = writes.flatMap { b in
+                    state.blocks[b.cidr]!.allocations.filter { $0.allocation.endpoint == endpoint }.map(\.address)
+                }
+                return (addresses, writes)
             }
+            if all { return freed + planned }
+            // Some block changed meanwhile: what did go through is no longer held; plan the rest again.
+            let still = Set(try await store.blocks(host: host, network: nil).compactMap { $0.address(of: endpoint) })
+            freed += planned.filter { !still.contains($0) }
             try await backOff(attempt)
         }
         throw IPAMError.tooManyConflicts(attempts: maxAttempts)

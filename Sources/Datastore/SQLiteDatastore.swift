@@ -133,6 +133,18 @@ public final class SQLiteDatastore: Datastore {
         }
     }
 
+    public func readModifyWrite<T: Sendable>(host: String?, network: String?,
+                                             _ plan: @escaping @Sendable (IPAMState) throws -> (T, [Block])) async throws -> (T, Bool) {
+        try await write { db in
+            let (value, writes) = try plan(IPAMState(pools: try Self.loadPools(db), blocks: try Self.loadBlocks(db, host: host, network: network)))
+            var all = true, changes: [DatastoreChange] = []
+            for b in writes {
+                if try Self.compareAndSwap(db, b) { changes.append(.block(b.cidr)) } else { all = false }
+            }
+            return ((value, all), changes)
+        }
+    }
+
     static func loadBlocks(_ db: Database, host: String?, network: String?) throws -> [Block] {
         var sql = "SELECT cidr, pool, host, network, revision, updated_at, state FROM blocks"
             var args: [any DatabaseValueConvertible] = []
@@ -153,26 +165,31 @@ public final class SQLiteDatastore: Datastore {
     }
 
     public func compareAndSwap(_ b: Block) async throws -> Bool {
-        let state = Data(b.encodedState())
-        return try await write { db in
-            if b.revision == 0 {
-                // A claim: the block must fit its pool (so blocks never overlap) and be unclaimed.
-                guard let row = try Row.fetchOne(db, sql: "SELECT cidr, block_length FROM pools WHERE name = ?", arguments: [b.pool]),
-                      let pc = IPPrefix(row["cidr"] as String), pc.contains(b.cidr), b.cidr.length == row["block_length"] as UInt8
-                else { throw DatastoreError.unknownPool(b.pool) }
-                try db.cachedStatement(sql: """
-                    INSERT INTO blocks(cidr, pool, host, network, revision, updated_at, state) VALUES (?, ?, ?, ?, 1, ?, ?)
-                    ON CONFLICT(cidr) DO NOTHING
-                    """).execute(arguments: [b.cidr.description, b.pool, b.host, b.network, b.updatedAt, state])
-            } else {
-                try db.cachedStatement(sql: """
-                    UPDATE blocks SET host = ?, network = ?, revision = revision + 1, updated_at = ?, state = ?
-                    WHERE cidr = ? AND revision = ?
-                    """).execute(arguments: [b.host, b.network, b.updatedAt, state, b.cidr.description, Int64(b.revision)])
-            }
-            let ok = db.changesCount == 1
+        try await write { db in
+            let ok = try Self.compareAndSwap(db, b)
             return (ok, ok ? [.block(b.cidr)] : [])
         }
+    }
+
+    /// The swap itself, inside the caller's IMMEDIATE transaction.
+    static func compareAndSwap(_ db: Database, _ b: Block) throws -> Bool {
+        let state = Data(b.encodedState())
+        if b.revision == 0 {
+            // A claim: the block must fit its pool (so blocks never overlap) and be unclaimed.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT cidr, block_length FROM pools WHERE name = ?"), arguments: [b.pool]),
+                  let pc = IPPrefix(row["cidr"] as String), pc.contains(b.cidr), b.cidr.length == row["block_length"] as UInt8
+            else { throw DatastoreError.unknownPool(b.pool) }
+            try db.cachedStatement(sql: """
+                INSERT INTO blocks(cidr, pool, host, network, revision, updated_at, state) VALUES (?, ?, ?, ?, 1, ?, ?)
+                ON CONFLICT(cidr) DO NOTHING
+                """).execute(arguments: [b.cidr.description, b.pool, b.host, b.network, b.updatedAt, state])
+        } else {
+            try db.cachedStatement(sql: """
+                UPDATE blocks SET host = ?, network = ?, revision = revision + 1, updated_at = ?, state = ?
+                WHERE cidr = ? AND revision = ?
+                """).execute(arguments: [b.host, b.network, b.updatedAt, state, b.cidr.description, Int64(b.revision)])
+        }
+        return db.changesCount == 1
     }
 
     public func deleteBlock(_ cidr: IPPrefix, revision: UInt64) async throws -> Bool {

@@ -48,6 +48,13 @@ public protocol Datastore: Sendable {
     /// the store can; the allocator's hot path).
     func snapshot(host: String?, network: String?) async throws -> IPAMState
 
+    /// Plans against the pools and the blocks of `host`/`network`, then writes the blocks the plan
+    /// returns, each by compare-and-swap. Returns the plan's value and whether every write took
+    /// (false: something changed meanwhile; plan again). A store that can hold its write lock from
+    /// the read to the write (SQLite) does it all in one transaction, where the swaps cannot fail.
+    func readModifyWrite<T: Sendable>(host: String?, network: String?,
+                                      _ plan: @escaping @Sendable (IPAMState) throws -> (T, [Block])) async throws -> (T, Bool)
+
     // Networks
     func networks() async throws -> [NetworkRecord]
     /// Creates `name` with the lowest free id, or returns the existing record (idempotent).
@@ -76,6 +83,14 @@ public protocol Datastore: Sendable {
 }
 
 extension Datastore {
+    public func readModifyWrite<T: Sendable>(host: String?, network: String?,
+                                             _ plan: @escaping @Sendable (IPAMState) throws -> (T, [Block])) async throws -> (T, Bool) {
+        let (value, writes) = try plan(try await snapshot(host: host, network: network))
+        var all = true
+        for b in writes where try await !compareAndSwap(b) { all = false }
+        return (value, all)
+    }
+
     public func snapshot(host: String?, network: String?) async throws -> IPAMState {
         IPAMState(pools: try await pools(), blocks: try await blocks(host: host, network: network))
     }
