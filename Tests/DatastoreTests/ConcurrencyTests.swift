@@ -31,7 +31,6 @@ import Testing
         let allocators = stores.map { IPAllocator(store: $0) }
 
         let audit = Audit()
-        let started = ContinuousClock.now
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<Self.clients {
@@ -66,7 +65,6 @@ import Testing
             try await group.waitForAll()
         }
 
-        print("concurrency \(kind): \(ContinuousClock.now - started)")
         #expect(audit.duplicates.withLock { $0 } == [], "an address was held by two endpoints at once")
         #expect(audit.allocations.withLock { $0 } == Self.clients * Self.perClient)
         let report = try await allocators[0].report()
