@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure value types shared by every layer: addresses and prefixes (no I/O).
@@ -43,7 +44,8 @@ let package = Package(
         // Datastore implementations: SQLite (GRDB, WAL) and the allocator service over any store.
         .target(
             name: "Datastore",
-            dependencies: ["IPAM", "IPAddressing", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["IPAM", "IPAddressing", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         // Test helper: allocates in a loop against a SQLite file so a test can kill -9 it mid-way.
         .executableTarget(name: "routed-ipam-crash-helper", dependencies: ["Datastore", "IPAM"],

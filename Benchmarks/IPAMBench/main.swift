@@ -1,4 +1,4 @@
-// routed-ipam-bench [ROUNDS] [CHECKPOINT-MS] — allocation + release round trip through IPAllocator, on a SQLite
+// routed-ipam-bench [ROUNDS] [CHECKPOINT-MS] [etcd://HOST:PORT] — allocation + release round trip through IPAllocator, on a SQLite
 // file in a temporary directory (WAL, synchronous=NORMAL) and on the in-memory store.
 // Build it in release: swift build -c release --product routed-ipam-bench
 import Datastore
@@ -45,3 +45,6 @@ try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories
 defer { try? FileManager.default.removeItem(atPath: dir) }
 try await bench("sqlite", SQLiteDatastore(path: dir + "/bench.sqlite", checkpointInterval: .milliseconds(checkpointMs)), rounds: rounds)
 try await bench("memory", InMemoryDatastore(), rounds: rounds)
+if CommandLine.arguments.count > 3, case .etcd(let eps) = try DatastoreSpec(parsing: CommandLine.arguments[3]) {
+    try await bench("etcd", EtcdDatastore(endpoints: eps, prefix: "/bench-\(getpid())/"), rounds: rounds)
+}

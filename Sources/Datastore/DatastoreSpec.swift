@@ -1,3 +1,5 @@
+public import IPAM
+
 /// What `--datastore` names: `sqlite:PATH` (the embedded default) or `etcd://HOST:PORT[,HOST:PORT...]`.
 public enum DatastoreSpec: Hashable, Sendable, CustomStringConvertible {
     case sqlite(path: String)
@@ -13,6 +15,14 @@ public enum DatastoreSpec: Hashable, Sendable, CustomStringConvertible {
     /// The default under the state directory (`--state-dir`, default /var/lib/routed).
     public static func `default`(stateDirectory: String = "/var/lib/routed") -> DatastoreSpec {
         .sqlite(path: stateDirectory + "/routed.sqlite")
+    }
+
+    /// Opens the store this names (SQLite: creates the file and migrates its schema).
+    public func open() throws -> any Datastore {
+        switch self {
+        case .sqlite(let path): try SQLiteDatastore(path: path)
+        case .etcd(let eps): EtcdDatastore(endpoints: eps)
+        }
     }
 
     public init(parsing text: String) throws(DatastoreSpecError) {

@@ -11,8 +11,9 @@ public struct Allocation: Hashable, Sendable {
 /// One block of a pool, claimed by a host for one network (Calico's block with its affinity).
 ///
 /// A block value carries the datastore `revision` it was read at: a store writes a changed block
-/// only if its stored revision still equals that (compare-and-swap) and then bumps it; revision 0
-/// means "not yet in the store" (a claim succeeds only if the block is unclaimed).
+/// only if its stored revision still equals that (compare-and-swap) and then changes it; revision
+/// 0 means "not yet in the store" (a claim succeeds only if the block is unclaimed). Revisions are
+/// opaque: SQLite counts per block (1, 2, ...), etcd uses the key's cluster-wide `mod_revision`.
 public struct Block: Hashable, Sendable {
     public let cidr: IPPrefix
     public let pool: String

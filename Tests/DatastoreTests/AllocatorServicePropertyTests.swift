@@ -8,7 +8,7 @@ import Testing
 @Suite struct AllocatorServicePropertyTests {
     @Test(arguments: StoreKind.allCases, [5, 77] as [UInt64])
     func churnThroughTheService(kind: StoreKind, seed: UInt64) async throws {
-        let f = try Fixture(kind)
+        let f = try await Fixture(kind)
         try await f.store.createPool(Pool(name: "a", cidr: "10.0.0.0/25", blockLength: 29, reserved: ["10.0.0.0/31"]))
         try await f.store.createPool(Pool(name: "v6", cidr: "fd00::/120", blockLength: 125))
         for n in ["lamp", "lnmp"] { _ = try await f.store.createNetwork(n) }
