@@ -15,7 +15,7 @@ import Testing
         let alloc = IPAllocator(store: f.store)
         var rng = SplitMix(seed: seed)
         var held: [String: IPAddress] = [:]
-        for step in 0..<400 {
+        for step in 0..<(kind == .etcd ? 150 : 400) {
             if held.isEmpty || rng.next() % 10 < 6 {
                 let ep = "ep\(step)"
                 let host = "h\(rng.next() % 3)", net = rng.next() % 2 == 0 ? "lamp" : "lnmp"
