@@ -41,7 +41,8 @@ let package = Package(
         // --- issue 7: IPAM and the datastore ---
         // Pure IPAM: pools, blocks (a bitmap each), allocation, GC, report; `protocol Datastore`.
         .target(name: "IPAM", dependencies: ["IPAddressing"], swiftSettings: strict),
-        // Datastore implementations: SQLite (GRDB, WAL) and the allocator service over any store.
+        // Datastore implementations: SQLite (GRDB, WAL), etcd v3 (JSON gateway via async-http-client),
+        // and the allocator service over any store.
         .target(
             name: "Datastore",
             dependencies: ["IPAM", "IPAddressing", .product(name: "GRDB", package: "GRDB.swift"),
