@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages: the C libraries routed links, the kernel tools, and the BGP daemons and capture
 # tools the tests and fixture scripts use.
 DEBIAN_PACKAGES := pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev nftables iproute2 \
-                   bird2 gobgpd frr tcpdump iputils-ping netcat-openbsd iperf3
+                   bird2 gobgpd frr tcpdump iputils-ping netcat-openbsd iperf3 etcd-server
 SOURCE_WARNINGS := grep -E '^/.*/(Sources|Tests)/[^ ]*: warning:'
 
 .PHONY: run test deps build build-tests bench fuzz fixtures corpus clean

@@ -14,8 +14,8 @@ import IPAddressing
     static let a = IPAddress("127.0.0.1")!
     static let b = IPAddress("127.0.0.2")!
 
-    /// A free port: the kernel picks one for a throwaway listener.
-    static func port(_ offset: Int) -> Int { 20_000 + Int(getpid() % 20_000) + offset }
+    /// A per-run port in 41000-59999, away from the etcd fixture's 20000-40001.
+    static func port(_ offset: Int) -> Int { 41_000 + Int(getpid() % 3_000) * 6 + offset }
 
     struct Pair {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
