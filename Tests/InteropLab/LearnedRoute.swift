@@ -46,7 +46,7 @@ enum WellKnownCommunity {
         "no-advertise": "65535:65282", "noAdvertise": "65535:65282",
         "local-AS": "65535:65283", "localAs": "65535:65283", "no-export-subconfed": "65535:65283",
         "no-peer": "65535:65284", "noPeer": "65535:65284",
-        "blackhole": "65535:666", "graceful-shutdown": "65535:0", "gshut": "65535:0",
+        "blackhole": "65535:666", "graceful-shutdown": "65535:0", "gracefulShutdown": "65535:0", "gshut": "65535:0",
         "accept-own": "65535:1", "acceptOwn": "65535:1",
         "llgr-stale": "65535:6", "llgrStale": "65535:6", "no-llgr": "65535:7", "noLlgr": "65535:7",
         "internet": "0:0",
