@@ -44,6 +44,7 @@ public final class NamespaceLab {
     /// - Parameter name: a label for the directory name (readability only; not part of netns names).
     public init(name: String) throws {
         if let reason = Self.unavailableReason { throw LabError.unavailable(reason: reason) }
+        _ = Self.staleLabsRemoved
         prefix = "rl\(getpid() % 100_000)x\(LabCounter.next())"
         let safeName = String(name.map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(32))
         directory = NSTemporaryDirectory() + "interoplab-\(prefix)-\(safeName)"
@@ -54,7 +55,11 @@ public final class NamespaceLab {
         } catch {
             throw LabError.launchFailed(command: ["mkdir", directory], reason: "\(error)")
         }
+        appendToManifest("owner \(getpid()) \(Self.processStartTime(getpid()) ?? "?")")
     }
+
+    /// `removeStaleLabs()`, once per process.
+    private static let staleLabsRemoved: [String] = removeStaleLabs()
 
     deinit { cleanup() }
 
@@ -71,6 +76,7 @@ public final class NamespaceLab {
         guard !namespaces.contains(name) else {
             throw LabError.invalidName(short, reason: "namespace \(name) already exists in this lab")
         }
+        appendToManifest("netns \(name)")  // first, so a crash right after still finds it
         try Command.run(["ip", "netns", "add", name])
         namespaces.append(name)
         try Command.run(["ip", "-n", name, "link", "set", "lo", "up"])

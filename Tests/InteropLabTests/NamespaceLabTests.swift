@@ -111,3 +111,34 @@ func isAlive(_ pid: Int32) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
     return !stat.contains(") Z ")
 }
+
+/// A lab whose test process died (here: a lab directory whose manifest names an owner that is
+/// not running) is removed by the next run, with its namespaces and their processes.
+@Suite(.lab()) struct StaleLabTests {
+    @Test func aDeadOwnersLabIsRemovedAndALiveOnesIsKept() throws {
+        // A live lab of this process, which must survive the sweep.
+        let live = try NamespaceLab(name: "live")
+        defer { live.cleanup() }
+        let liveNS = try live.addNamespace("a")
+
+        // A "dead" lab: owner pid 1 with a start time no process can have.
+        let deadPrefix = "rl\(getpid() % 100_000)x999\(Int.random(in: 100...999))"
+        let directory = NSTemporaryDirectory() + "interoplab-\(deadPrefix)-dead"
+        let deadNS = "\(deadPrefix)-a"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "owner 1 not-a-start-time\nnetns \(deadNS)\n".write(toFile: directory + "/manifest", atomically: true, encoding: .utf8)
+        let add = Process()
+        add.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        add.arguments = ["netns", "add", deadNS]
+        try add.run()
+        add.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: "/run/netns/\(deadNS)"))
+
+        let removed = NamespaceLab.removeStaleLabs()
+        #expect(removed.contains("netns \(deadNS)"))
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(deadNS)"))
+        #expect(!FileManager.default.fileExists(atPath: directory))
+        #expect(FileManager.default.fileExists(atPath: "/run/netns/\(liveNS)"))
+        #expect(FileManager.default.fileExists(atPath: live.directory))
+    }
+}
