@@ -54,6 +54,10 @@ public struct BirdConfig: Sendable {
         public var localAS: UInt32
         public var neighbor: String
         public var neighborAS: UInt32
+        /// `neighbor ADDR port N`: the peer's port (a speaker under test on a high port).
+        public var neighborPort: Int?
+        /// `local ADDR port N`: BIRD's own port for this session.
+        public var localPort: Int?
         /// `password "..."`: TCP MD5 signature (RFC 2385).
         public var password: String?
         /// `hold time N` (BIRD's default is 240).
@@ -79,6 +83,7 @@ public struct BirdConfig: Sendable {
 
         public init(
             name: String, localAddress: String? = nil, localAS: UInt32, neighbor: String, neighborAS: UInt32,
+            neighborPort: Int? = nil, localPort: Int? = nil,
             password: String? = nil, holdTime: Int? = nil, keepaliveTime: Int? = nil,
             connectRetryTime: Int = 1, connectDelayTime: Int = 1, errorWaitTime: (min: Int, max: Int) = (1, 5),
             passive: Bool = false, checkLink: Bool? = nil, gracefulRestart: Bool? = nil, ipv4: Channel? = Channel(), ipv6: Channel? = nil, extra: [String] = []
@@ -88,6 +93,8 @@ public struct BirdConfig: Sendable {
             self.localAS = localAS
             self.neighbor = neighbor
             self.neighborAS = neighborAS
+            self.neighborPort = neighborPort
+            self.localPort = localPort
             self.password = password
             self.holdTime = holdTime
             self.keepaliveTime = keepaliveTime
@@ -106,8 +113,8 @@ public struct BirdConfig: Sendable {
 
         func render() -> String {
             var lines = ["protocol bgp \(name) {"]
-            lines.append("  local\(localAddress.map { " \($0)" } ?? "") as \(localAS);")
-            lines.append("  neighbor \(neighbor) as \(neighborAS);")
+            lines.append("  local\(localAddress.map { " \($0)" } ?? "")\(localPort.map { " port \($0)" } ?? "") as \(localAS);")
+            lines.append("  neighbor \(neighbor)\(neighborPort.map { " port \($0)" } ?? "") as \(neighborAS);")
             if let password { lines.append("  password \"\(password)\";") }
             if let holdTime { lines.append("  hold time \(holdTime);") }
             if let keepaliveTime { lines.append("  keepalive time \(keepaliveTime);") }

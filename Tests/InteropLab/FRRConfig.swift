@@ -32,11 +32,13 @@ public struct FRRConfig: Sendable {
         public var connectRetry: Int
         public var passive: Bool
         public var updateSource: String?
+        /// `neighbor A port N`: the peer's port (a speaker under test on a high port).
+        public var port: Int?
         public var ipv4: Bool
         public var ipv6: Bool
 
         public init(address: String, remoteAS: UInt32, password: String? = nil, timers: (keepalive: Int, hold: Int)? = nil,
-                    connectRetry: Int = 1, passive: Bool = false, updateSource: String? = nil,
+                    connectRetry: Int = 1, passive: Bool = false, updateSource: String? = nil, port: Int? = nil,
                     ipv4: Bool = true, ipv6: Bool = false) {
             self.address = address
             self.remoteAS = remoteAS
@@ -45,6 +47,7 @@ public struct FRRConfig: Sendable {
             self.connectRetry = connectRetry
             self.passive = passive
             self.updateSource = updateSource
+            self.port = port
             self.ipv4 = ipv4
             self.ipv6 = ipv6
         }
@@ -64,6 +67,7 @@ public struct FRRConfig: Sendable {
             lines.append("\(n) advertisement-interval 0")
             if neighbor.passive { lines.append("\(n) passive") }
             if let source = neighbor.updateSource { lines.append("\(n) update-source \(source)") }
+            if let port = neighbor.port { lines.append("\(n) port \(port)") }
             if neighbor.remoteAS != asn { lines.append("\(n) disable-connected-check") }
         }
         lines += extra.map { " " + $0 }

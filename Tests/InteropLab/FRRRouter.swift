@@ -11,17 +11,20 @@ public final class FRRRouter {
     public let directory: String
     public let configPath: String
     public let logPath: String
+    /// bgpd's listen port (`-p`; 0 does not listen).
+    public let listenPort: Int
     public private(set) var process: ChildProcess?
 
     public static let programs = ["/usr/lib/frr/bgpd", "vtysh"]
 
     /// Writes `config` as `bgpd.conf` and starts bgpd; returns once vtysh answers.
     /// - Parameter asn: the `router bgp` AS of `config` (needed by `announce`).
-    public init(lab: NamespaceLab, namespace: String, config: String, asn: UInt32) throws {
+    public init(lab: NamespaceLab, namespace: String, config: String, asn: UInt32, listenPort: Int = 179) throws {
         try lab.checkNamespace(namespace)
         self.lab = lab
         self.namespace = namespace
         self.asn = asn
+        self.listenPort = listenPort
         directory = lab.path("frr-\(namespace.split(separator: "-").last ?? "")")
         configPath = directory + "/bgpd.conf"
         logPath = directory + "/bgpd.log"
@@ -35,10 +38,11 @@ public final class FRRRouter {
         try start()
     }
 
-    public convenience init(lab: NamespaceLab, namespace: String, config: FRRConfig) throws {
+    public convenience init(lab: NamespaceLab, namespace: String, config: FRRConfig, listenPort: Int = 179) throws {
         let directory = lab.path("frr-\(namespace.split(separator: "-").last ?? "")")
         try self.init(lab: lab, namespace: namespace,
-                      config: config.render(hostname: namespace, logFile: directory + "/bgpd.log"), asn: config.asn)
+                      config: config.render(hostname: namespace, logFile: directory + "/bgpd.log"), asn: config.asn,
+                      listenPort: listenPort)
     }
 
     /// Starts bgpd and waits (at most 15 s) until `show bgp summary json` answers.
@@ -46,7 +50,7 @@ public final class FRRRouter {
         if let process, process.isRunning { return }
         let child = try lab.spawn(namespace, [
             "/usr/lib/frr/bgpd", "-Z", "-f", configPath, "-i", directory + "/bgpd.pid",
-            "-z", directory + "/zserv.api", "--vty_socket", directory, "-P", "0", "-u", "frr", "-g", "frr",
+            "-z", directory + "/zserv.api", "--vty_socket", directory, "-P", "0", "-p", String(listenPort), "-u", "frr", "-g", "frr",
         ], logFile: directory + "/bgpd.out")
         process = child
         let deadline = ContinuousClock.now + .seconds(15)

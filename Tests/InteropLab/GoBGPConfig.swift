@@ -39,10 +39,13 @@ public struct GoBGPConfig: Sendable {
         /// `passive-mode`: wait for the peer to connect.
         public var passive: Bool
         public var localAddress: String?
+        /// `remote-port`: the peer's port (a speaker under test on a high port).
+        public var remotePort: Int?
 
         public init(address: String, peerAS: UInt32, password: String? = nil, families: [Family] = [.ipv4Unicast],
                     holdTime: Int? = nil, keepaliveInterval: Int? = nil, connectRetry: Int = 1,
-                    idleHoldTimeAfterReset: Int = 1, passive: Bool = false, localAddress: String? = nil) {
+                    idleHoldTimeAfterReset: Int = 1, passive: Bool = false, localAddress: String? = nil,
+                    remotePort: Int? = nil) {
             self.address = address
             self.peerAS = peerAS
             self.password = password
@@ -53,6 +56,7 @@ public struct GoBGPConfig: Sendable {
             self.idleHoldTimeAfterReset = idleHoldTimeAfterReset
             self.passive = passive
             self.localAddress = localAddress
+            self.remotePort = remotePort
         }
 
         func render() -> String {
@@ -67,8 +71,9 @@ public struct GoBGPConfig: Sendable {
                       "    idle-hold-time-after-reset = \(idleHoldTimeAfterReset)"]
             if let holdTime { lines.append("    hold-time = \(holdTime)") }
             if let keepaliveInterval { lines.append("    keepalive-interval = \(keepaliveInterval)") }
-            if passive || localAddress != nil {
+            if passive || localAddress != nil || remotePort != nil {
                 lines.append("  [neighbors.transport.config]")
+                if let remotePort { lines.append("    remote-port = \(remotePort)") }
                 if passive { lines.append("    passive-mode = true") }
                 if let localAddress { lines.append("    local-address = \(quoted(localAddress))") }
             }

@@ -146,6 +146,13 @@ public final class NamespaceLab {
         return child
     }
 
+    /// `/run/netns/NAME`: what `setns(2)` opens to put a thread of the test process into the
+    /// namespace (e.g. Netlink's `NamespaceThread`, or an event loop thread of the speaker).
+    public func netnsPath(_ ns: String) throws -> String {
+        try checkNamespace(ns)
+        return "/run/netns/" + ns
+    }
+
     /// A path inside the lab directory.
     public func path(_ name: String) -> String { directory + "/" + name }
 

@@ -1,7 +1,8 @@
 import InteropLab
 import Testing
 
-/// BIRD (AS 4200000001, 4-octet) and GoBGP (AS 64513) over eBGP on one veth link.
+/// BIRD (AS 4200000001, 4-octet) and GoBGP (AS 64513) over eBGP on one veth link. GoBGP is passive
+/// on port 1790, the way a speaker under test listens on a high port.
 @Suite(.lab(needs: BirdRouter.programs + GoBGPRouter.programs), .timeLimit(.minutes(1)))
 struct BirdGoBGPTests {
     @Test func eBGPSessionCarriesRoutesBothWaysAndSurvivesABirdCrash() async throws {
@@ -12,13 +13,13 @@ struct BirdGoBGPTests {
         try lab.link(b, "to-g", g, "to-b", addresses: (["10.0.0.1/30", "fd00::1/64"], ["10.0.0.2/30", "fd00::2/64"]))
 
         let gobgp = try GoBGPRouter(lab: lab, namespace: g, config: GoBGPConfig(
-            asn: 64513, routerID: "10.0.0.2",
+            asn: 64513, routerID: "10.0.0.2", listenPort: 1790,
             neighbors: [.init(address: "10.0.0.1", peerAS: 4_200_000_001, families: [.ipv4Unicast, .ipv6Unicast],
-                              holdTime: 9, keepaliveInterval: 3)]))
+                              holdTime: 9, keepaliveInterval: 3, passive: true)]))
         let bird = try BirdRouter(lab: lab, namespace: b, config: BirdConfig(
             routerID: "10.0.0.1",
             protocols: [.init(name: "gobgp", localAddress: "10.0.0.1", localAS: 4_200_000_001,
-                              neighbor: "10.0.0.2", neighborAS: 64513, holdTime: 9,
+                              neighbor: "10.0.0.2", neighborAS: 64513, neighborPort: 1790, holdTime: 9,
                               ipv4: .init(), ipv6: .init(nextHopAddress: "fd00::1"))],
             staticRoutes: [
                 .init("198.51.100.0/24", communities: [(64512, 100)], largeCommunities: [(4_200_000_001, 1, 42)]),

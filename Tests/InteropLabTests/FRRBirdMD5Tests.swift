@@ -1,7 +1,8 @@
 import InteropLab
 import Testing
 
-/// FRR and BIRD in one AS (iBGP, AS 64512) with TCP MD5 signatures (RFC 2385).
+/// FRR and BIRD in one AS (iBGP, AS 64512) with TCP MD5 signatures (RFC 2385). FRR is passive on
+/// port 1179, so BIRD's connection (and its signature) is the one that counts.
 @Suite(.lab(needs: BirdRouter.programs + FRRRouter.programs), .timeLimit(.minutes(1)))
 struct FRRBirdMD5Tests {
     struct Pair {
@@ -14,7 +15,7 @@ struct FRRBirdMD5Tests {
         BirdConfig(
             routerID: "10.0.1.1",
             protocols: [.init(name: "frr", localAddress: "10.0.1.1", localAS: 64512, neighbor: "10.0.1.2",
-                              neighborAS: 64512, password: password, holdTime: 9)],
+                              neighborAS: 64512, neighborPort: 1179, password: password, holdTime: 9)],
             staticRoutes: [.init("198.51.100.0/24", communities: [(64512, 100)], largeCommunities: [(64512, 1, 42)],
                                  localPref: 200)])
     }
@@ -26,8 +27,8 @@ struct FRRBirdMD5Tests {
         try lab.link(b, "to-f", f, "to-b", addresses: (["10.0.1.1/30"], ["10.0.1.2/30"]))
         let frr = try FRRRouter(lab: lab, namespace: f, config: FRRConfig(
             asn: 64512, routerID: "10.0.1.2",
-            neighbors: [.init(address: "10.0.1.1", remoteAS: 64512, password: frrPassword, timers: (3, 9))],
-            networks: ["10.9.0.0/24"]))
+            neighbors: [.init(address: "10.0.1.1", remoteAS: 64512, password: frrPassword, timers: (3, 9), passive: true)],
+            networks: ["10.9.0.0/24"]), listenPort: 1179)
         let bird = try BirdRouter(lab: lab, namespace: b, config: birdConfig(password: birdPassword))
         return Pair(lab: lab, bird: bird, frr: frr)
     }

@@ -94,13 +94,14 @@ import Testing
         let text = BirdConfig(
             routerID: "10.0.0.1",
             protocols: [.init(name: "peer", localAddress: "10.0.0.1", localAS: 64512, neighbor: "10.0.0.2", neighborAS: 64512,
+                              neighborPort: 1790,
                               password: "pw", holdTime: 6, checkLink: false, gracefulRestart: false,
                               ipv4: .init(export: .whereClause("net ~ [ 10.0.0.0/8+ ]")), ipv6: .init(nextHopAddress: "fd00::1"))],
             staticRoutes: [.init("198.51.100.0/24", communities: [(64512, 1)], largeCommunities: [(64512, 1, 42)],
                                  med: 7, asPathPrepend: [65001, 65002])]
         ).render(logFile: "/tmp/x.log")
         for line in [
-            #"log "/tmp/x.log" all;"#, "router id 10.0.0.1;", "local 10.0.0.1 as 64512;", "neighbor 10.0.0.2 as 64512;",
+            #"log "/tmp/x.log" all;"#, "router id 10.0.0.1;", "local 10.0.0.1 as 64512;", "neighbor 10.0.0.2 port 1790 as 64512;",
             #"password "pw";"#, "hold time 6;", "direct;", "check link off;", "graceful restart off;",
             "ipv4 { import all; export where net ~ [ 10.0.0.0/8+ ]; };",
             "ipv6 { import all; export all; next hop address fd00::1; };",
@@ -113,11 +114,11 @@ import Testing
     @Test func goBGPNeighbor() {
         let text = GoBGPConfig(asn: 64513, routerID: "10.0.0.2", neighbors: [
             .init(address: "10.0.0.1", peerAS: 4_200_000_001, password: "p\"w", families: [.ipv4Unicast, .ipv6Unicast],
-                  holdTime: 9, keepaliveInterval: 3, passive: true),
+                  holdTime: 9, keepaliveInterval: 3, passive: true, remotePort: 1790),
         ]).render()
         for line in ["as = 64513", #"router-id = "10.0.0.2""#, "port = 179", #"neighbor-address = "10.0.0.1""#,
                      "peer-as = 4200000001", #"auth-password = "p\"w""#, "hold-time = 9", "keepalive-interval = 3",
-                     "connect-retry = 1", "idle-hold-time-after-reset = 1", "passive-mode = true",
+                     "connect-retry = 1", "remote-port = 1790", "idle-hold-time-after-reset = 1", "passive-mode = true",
                      #"afi-safi-name = "ipv4-unicast""#, #"afi-safi-name = "ipv6-unicast""#] {
             #expect(text.contains(line), "missing: \(line)\n\(text)")
         }
@@ -125,10 +126,10 @@ import Testing
 
     @Test func frrRouterBGP() {
         let text = FRRConfig(asn: 64513, routerID: "10.0.2.2", neighbors: [
-            .init(address: "10.0.2.1", remoteAS: 64512, password: "pw", timers: (1, 3), passive: true),
+            .init(address: "10.0.2.1", remoteAS: 64512, password: "pw", timers: (1, 3), passive: true, port: 1790),
         ], networks: ["10.9.0.0/24", "2001:db8::/48"]).render(hostname: "h", logFile: "/tmp/b.log")
         for line in ["router bgp 64513", " bgp router-id 10.0.2.2", " neighbor 10.0.2.1 remote-as 64512",
-                     " neighbor 10.0.2.1 password pw", " neighbor 10.0.2.1 timers 1 3", " neighbor 10.0.2.1 passive",
+                     " neighbor 10.0.2.1 password pw", " neighbor 10.0.2.1 timers 1 3", " neighbor 10.0.2.1 passive", " neighbor 10.0.2.1 port 1790",
                      " neighbor 10.0.2.1 disable-connected-check", " address-family ipv4 unicast\n  network 10.9.0.0/24\n  neighbor 10.0.2.1 activate",
                      " address-family ipv6 unicast\n  network 2001:db8::/48\n exit-address-family"] {
             #expect(text.contains(line), "missing: \(line)\n\(text)")
