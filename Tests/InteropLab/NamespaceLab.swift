@@ -125,6 +125,8 @@ public final class NamespaceLab {
 
     /// Runs `args` inside `ns` (`ip netns exec NS ARGS...`) and returns stdout+stderr; a non-zero
     /// exit throws `LabError.commandFailed`, running past `timeout` throws `commandTimedOut`.
+    /// For a daemon use `spawn`: Foundation notices a command's end only when every process that
+    /// inherited it has exited, so `run(ns, ["sh", "-c", "daemon &"])` lasts until its timeout.
     @discardableResult
     public func run(_ ns: String, _ args: [String], timeout: Duration = .seconds(10)) throws -> String {
         try checkNamespace(ns)
