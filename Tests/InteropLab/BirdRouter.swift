@@ -48,7 +48,7 @@ public final class BirdRouter {
         } catch {
             throw LabError.launchFailed(command: ["write", configPath], reason: "\(error)")
         }
-        let check = try Command.execute(["bird", "-p", "-c", configPath])
+        let check = try lab.execute(namespace, ["bird", "-p", "-c", configPath])
         guard check.status == 0 else {
             throw LabError.badConfiguration(daemon: "bird (\(configPath))", message: check.output)
         }

@@ -30,7 +30,7 @@ public final class GoBGPRouter {
         } catch {
             throw LabError.launchFailed(command: ["write", configPath], reason: "\(error)")
         }
-        let check = try Command.execute(["gobgpd", "-d", "-f", configPath])
+        let check = try lab.execute(namespace, ["gobgpd", "-d", "-f", configPath])  // in the lab: a hostname lookup stays there
         guard check.status == 0 else { throw LabError.badConfiguration(daemon: "gobgpd (\(configPath))", message: check.output) }
         try start()
     }
