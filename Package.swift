@@ -118,6 +118,10 @@ let package = Package(
             name: "BGPWireTests",
             dependencies: ["BGPWire", "BGPWireFuzz", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
+
+        // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
+        .target(name: "InteropLab", path: "Tests/InteropLab", swiftSettings: strict),
+        .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
