@@ -122,6 +122,8 @@ let package = Package(
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
         .target(name: "InteropLab", path: "Tests/InteropLab", swiftSettings: strict),
         .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
+        // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
+        .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

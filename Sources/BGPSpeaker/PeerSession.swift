@@ -86,26 +86,15 @@ final class PeerSession: @unchecked Sendable {
             self.channel = channel
             channelIsOurs = !inbound
             handle(.tcpConnectionEstablished)
-        case .openSent where inbound && candidate == nil, .openConfirm where inbound && candidate == nil:
-            // RFC 4271 section 6.8: run the second connection until its OPEN tells who wins.
+        case .openSent where inbound && candidate == nil, .openConfirm where inbound && candidate == nil,
+             .established where inbound && candidate == nil:
+            // RFC 4271 section 6.8: run the second connection until its OPEN tells who wins (or,
+            // when Established, whether the peer restarted: RFC 4724 section 4.2).
             var second = SessionStateMachine(configuration: fsm.configuration, seed: UInt64(truncatingIfNeeded: ObjectIdentifier(channel).hashValue))
             _ = second.handle(.start)
             for case .send(let m) in second.handle(.tcpConnectionEstablished) { send(m, on: channel, context: .beforeOpen) }
             candidate = (channel, second)
             logger.info("connection collision: running the peer's connection until its OPEN", metadata: ["state": "\(fsm.state)"])
-        case .established where inbound && fsm.negotiated?.peerGracefulRestart != nil:
-            // RFC 4724 section 4.2: a new connection from a graceful-restart peer means it restarted:
-            // the old session ends with its routes kept stale, the new connection takes over.
-            logger.notice("peer reconnected while Established: treating it as a graceful restart")
-            handle(.tcpConnectionFails)
-            execute(.stopTimer(.idleHold))
-            var fresh = SessionStateMachine(configuration: fsm.configuration, seed: UInt64(truncatingIfNeeded: ObjectIdentifier(channel).hashValue))
-            _ = fresh.handle(.start)
-            let actions = fresh.handle(.tcpConnectionEstablished)
-            fsm = fresh
-            self.channel = channel
-            channelIsOurs = false
-            actions.forEach(execute)
         default:
             // Established (RFC 4271 section 6.8: the new connection is closed), Idle, or a second
             // connection of our own: refuse it.
@@ -124,6 +113,26 @@ final class PeerSession: @unchecked Sendable {
         guard secondFSM.state == .openConfirm else {
             for case .send(let m) in actions { send(m, on: second, context: .beforeOpen) }
             second.close(promise: nil)
+            return
+        }
+        if fsm.state == .established {
+            // RFC 4724 section 4.2: an OPEN with the Restart State bit from a peer we have a session
+            // with means it restarted: the old session ends, its routes kept stale, the new one takes
+            // over. Otherwise the new connection loses to the Established one (RFC 4271 section 6.8).
+            let restarted = open.capabilities.contains { if case .gracefulRestart(let g) = $0 { g.restartState } else { false } }
+            guard restarted else {
+                logger.info("connection collision with an Established session: closing the new connection")
+                send(.notification(.cease(.connectionCollisionResolution)), on: second, context: .beforeOpen)
+                second.close(promise: nil)
+                return
+            }
+            logger.notice("peer restarted (Restart State bit): replacing the old session")
+            handle(.tcpConnectionFails)
+            execute(.stopTimer(.idleHold))
+            fsm = secondFSM
+            channel = second
+            channelIsOurs = false
+            actions.forEach(execute)
             return
         }
         // The higher identifier keeps the connection it opened; equal identifiers (eBGP), the higher AS (RFC 6286 section 2.3).
@@ -209,12 +218,6 @@ final class PeerSession: @unchecked Sendable {
             logger.info("state \(from) -> \(to)", metadata: ["reason": "\(reason)"])
             emit(.stateChanged(peer: spec.address, from: from.rawValue, to: to.rawValue, reason: reason))
         case .established(let session):
-            // RFC 4271 section 6.8: once Established, a pending second connection is closed.
-            if let (second, _) = candidate.map({ ($0.channel, $0.fsm) }) {
-                send(.notification(.cease(.connectionCollisionResolution)), on: second, context: .beforeOpen)
-                second.close(promise: nil)
-                candidate = nil
-            }
             emit(.established(peer: spec.address, peerAS: session.peerAS, holdTime: session.holdTime,
                               families: session.families.sorted { ($0.afi.rawValue, $0.safi.rawValue) < ($1.afi.rawValue, $1.safi.rawValue) }))
             advertised = []
