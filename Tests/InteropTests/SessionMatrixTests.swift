@@ -67,4 +67,23 @@ struct SessionMatrixTests {
             try await Task.sleep(for: .milliseconds(500))
         }
     }
+
+    /// GTSM (RFC 5082) with BIRD's `ttl security on`: both sides send TTL 255 and accept only 254
+    /// or more, and the session comes up and carries routes.
+    @Test func gtsmWithBIRD() async throws {
+        let net = try PeerLink("bird-gtsm")
+        defer { net.lab.cleanup() }
+        let bird = try BirdRouter(lab: net.lab, namespace: net.peerNS, config: BirdConfig(routerID: "192.0.2.2", protocols: [
+            .init(name: "routed", localAddress: PeerLink.peerV4, localAS: 65000, neighbor: PeerLink.routedV4, neighborAS: 64512,
+                  extra: ["ttl security on;"]),
+        ], staticRoutes: [.init("198.51.100.0/24")]).render(logFile: net.lab.path("bird.log")))
+        let routed = try RoutedSpeakerProcess(lab: net.lab, namespace: net.routedNS, arguments: [
+            "--as", "64512", "--router-id", "192.0.2.1", "--listen", PeerLink.routedV4,
+            "--peer", "\(PeerLink.peerV4),as=65000,ttl-security,connect-retry=2", "--originate", "10.244.9.0/26",
+        ])
+        defer { routed.stop() }
+        try await bird.waitForState("routed")
+        _ = try await bird.waitForRoutes(table: "master4") { $0.contains { $0.prefix == "10.244.9.0/26" } }
+        _ = try #require(try await routed.waitForRoute("198.51.100.0/24", from: PeerLink.peerV4))
+    }
 }
