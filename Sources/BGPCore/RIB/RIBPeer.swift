@@ -10,6 +10,8 @@ public struct RIBPeer: Hashable, Sendable {
     public var isExternal: Bool
     /// A route-reflector client of ours (RFC 4456).
     public var isReflectorClient: Bool
+    /// The pseudo-peer of the routes this speaker originates itself.
+    public var isLocal = false
 
     public init(address: IPAddress, asn: UInt32, routerID: IPv4Address, isExternal: Bool, isReflectorClient: Bool = false) {
         self.address = address
@@ -21,7 +23,9 @@ public struct RIBPeer: Hashable, Sendable {
 
     /// Routes this speaker originates itself come from this pseudo-peer.
     public static func local(routerID: IPv4Address, asn: UInt32) -> RIBPeer {
-        RIBPeer(address: .v4(routerID), asn: asn, routerID: routerID, isExternal: false)
+        var peer = RIBPeer(address: .v4(routerID), asn: asn, routerID: routerID, isExternal: false)
+        peer.isLocal = true
+        return peer
     }
 }
 
