@@ -39,10 +39,11 @@ final class PeerSession: @unchecked Sendable {
         var log = logger
         log[metadataKey: "peer"] = "\(spec.address)"
         self.logger = log
-        let peerConfiguration = PeerConfiguration(
+        var peerConfiguration = PeerConfiguration(
             localAS: configuration.localAS, peerAS: spec.remoteAS ?? configuration.localAS, localIdentifier: configuration.routerID,
             holdTime: spec.holdTime, keepaliveTime: spec.keepaliveTime, connectRetryTime: spec.connectRetryTime,
             families: [.ipv4Unicast, .ipv6Unicast], gracefulRestart: configuration.gracefulRestart)
+        peerConfiguration.prefixLimitRestart = spec.maxPrefixRestart
         // Seed the timer jitter from the peer, so two peers do not retry in lockstep.
         var seed: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in "\(spec.address)".utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
@@ -329,6 +330,10 @@ final class PeerSession: @unchecked Sendable {
         }
         if !announced.isEmpty || !withdrawn.isEmpty {
             emit(.routes(peer: spec.address, announced: announced, withdrawn: withdrawn))
+        }
+        if let limit = spec.maxPrefixes, adjRIBIn.count > Int(limit), let last = announced.last {
+            logger.warning("maximum-prefix limit exceeded", metadata: ["limit": "\(limit)", "received": "\(adjRIBIn.count)"])
+            handle(.prefixLimitExceeded(last.prefix.isIPv4 ? .ipv4Unicast : .ipv6Unicast, limit: limit))
         }
     }
 

@@ -2,7 +2,7 @@ import BGPWire
 public import IPAddressing
 
 /// One configured peering, as the CLI spells it:
-/// `ADDR[,as=N][,port=P][,local=ADDR][,password=S][,passive][,hold=S][,keepalive=S][,connect-retry=S][,ttl-security][,multihop=N][,next-hop=ADDR][,next-hop6=ADDR]`.
+/// `ADDR[,as=N][,port=P][,local=ADDR][,password=S][,passive][,hold=S][,keepalive=S][,connect-retry=S][,ttl-security][,multihop=N][,max-prefix=N][,max-prefix-restart=S][,next-hop=ADDR][,next-hop6=ADDR]`.
 public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
     public var port: Int = 179
@@ -21,6 +21,10 @@ public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
     public var ttlSecurity = false
     /// eBGP multihop: the TTL of our packets (1 for directly connected eBGP by default, 64 for iBGP).
     public var multihopTTL: UInt8?
+    /// Maximum-prefix limit (RFC 4486): more prefixes than this from the peer ends the session.
+    public var maxPrefixes: UInt32?
+    /// Seconds before reconnecting after the limit ended the session.
+    public var maxPrefixRestart: UInt16 = 60
     /// The IPv4 next hop to announce instead of the session's local address (BIRD's `next hop address`).
     public var ipv4NextHop: IPv4Address?
     /// The IPv6 next hop to announce IPv6 routes with when the session runs over IPv4.
@@ -68,6 +72,8 @@ public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
             case "keepalive": keepaliveTime = try number(UInt16.self, 1...21845)
             case "connect-retry": connectRetryTime = try number(UInt16.self, 1...65535)
             case "multihop": multihopTTL = try number(UInt8.self, 1...255)
+            case "max-prefix": maxPrefixes = try number(UInt32.self, 1...UInt32.max)
+            case "max-prefix-restart": maxPrefixRestart = try number(UInt16.self, 1...65535)
             case "next-hop":
                 guard kv.count == 2, let a = IPv4Address(kv[1]) else { throw ParseError(spec: text, problem: "next-hop needs an IPv4 address") }
                 ipv4NextHop = a
@@ -75,7 +81,7 @@ public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
                 guard kv.count == 2, let a = IPv6Address(kv[1]) else { throw ParseError(spec: text, problem: "next-hop6 needs an IPv6 address") }
                 ipv6NextHop = a
             default:
-                throw ParseError(spec: text, problem: "unknown option '\(part)'; known: as=, port=, local=, password=, passive, hold=, keepalive=, connect-retry=, ttl-security, multihop=, next-hop=, next-hop6=")
+                throw ParseError(spec: text, problem: "unknown option '\(part)'; known: as=, port=, local=, password=, passive, hold=, keepalive=, connect-retry=, ttl-security, multihop=, max-prefix=, max-prefix-restart=, next-hop=, next-hop6=")
             }
         }
         if ttlSecurity, multihopTTL != nil { throw ParseError(spec: text, problem: "ttl-security and multihop exclude each other") }

@@ -89,6 +89,8 @@ import IPAddressing
         Row(from: .established, event: .decodeFailed(headerError), to: .idle, does: ["NOTIFICATION 1/2", "disconnect", "down"]),
         Row(from: .established, event: .received(.open(openFromB)), to: .idle, does: ["NOTIFICATION 5/3", "disconnect", "down"]),
         Row(from: .established, event: .openCollisionDump, to: .idle, does: ["NOTIFICATION 6/7", "disconnect", "down"]),
+        Row(from: .established, event: .prefixLimitExceeded(.ipv4Unicast, limit: 1000), to: .idle,
+            does: ["NOTIFICATION 6/1", "disconnect", "down"]),
     ]
 
     @Test(arguments: rows)
@@ -109,7 +111,8 @@ import IPAddressing
         }
         let kinds = Set(Self.rows.map { String(describing: $0.event).prefix(while: { $0 != "(" }) })
         for kind in ["start", "startPassive", "manualStop", "automaticStop", "timerExpired", "tcpConnectionEstablished",
-                     "tcpConnectionFails", "received", "decodeFailed", "openCollisionDump", "sendProgress", "updateSent"] {
+                     "tcpConnectionFails", "received", "decodeFailed", "openCollisionDump", "sendProgress", "updateSent",
+                     "prefixLimitExceeded"] {
             #expect(kinds.contains(Substring(kind)), "no row for \(kind)")
         }
     }
@@ -145,6 +148,22 @@ import IPAddressing
         #expect(waits.count == nominal.count)
         for (w, n) in zip(waits, nominal) { #expect(w >= .milliseconds(n * 750) && w <= .seconds(n)) }
         #expect(m.connectRetryCounter == 8)
+    }
+
+    /// RFC 4486 section 4: the Cease carries AFI, SAFI and the limit; the restart waits the configured time.
+    @Test func maximumPrefixCeaseCarriesTheLimitAndRestartsLater() {
+        var config = routerA
+        config.prefixLimitRestart = 30
+        var m = SessionStateMachine(configuration: config)
+        for e: SessionEvent in [.start, .tcpConnectionEstablished, .received(.open(openFromB)), .received(.keepalive)] { _ = m.handle(e) }
+        let actions = m.handle(.prefixLimitExceeded(.ipv6Unicast, limit: 1000))
+        #expect(actions.contains(.send(.notification(NotificationMessage(code: .cease, subcode: 1, data: [
+            0x00, 0x02,              // AFI IPv6
+            0x01,                    // SAFI unicast
+            0x00, 0x00, 0x03, 0xE8,  // limit 1000
+        ])))))
+        let wait = actions.compactMap { if case .startTimer(.idleHold, let d) = $0 { d } else { nil } }.first
+        #expect(wait.map { $0 >= .milliseconds(22_500) && $0 <= .seconds(30) } == true)
     }
 
     @Test func manualStopDisablesAutomaticRestart() {

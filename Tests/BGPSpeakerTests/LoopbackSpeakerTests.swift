@@ -156,4 +156,29 @@ import IPAddressing
         await right.shutdown()
         try await group.shutdownGracefully()
     }
+
+    /// A peer that sends more prefixes than allowed is told so (Cease 6/1) and the session ends.
+    @Test func maximumPrefixEndsTheSession() async throws {
+        let port = Self.port(5)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let left = BGPSpeaker(configuration: SpeakerConfiguration(
+            localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: Self.a, listenPort: port,
+            peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,max-prefix=2,max-prefix-restart=60")]), group: group, logger: quiet)
+        let right = BGPSpeaker(configuration: SpeakerConfiguration(
+            localAS: 65000, routerID: IPv4Address(10, 0, 0, 2),
+            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,connect-retry=1,next-hop=192.0.2.2")]),
+            group: group, logger: quiet)
+        right.originate((1...3).map { OriginatedRoute(prefix: IPPrefix("10.244.\($0).0/26")!) })
+        try await left.start()
+        try await right.start()
+        let down = await Self.next(right.events, within: 15) { if case .sessionDown = $0 { true } else { false } }
+        guard case .sessionDown(_, let reason, _)? = down else { Issue.record("the session did not end"); await left.shutdown(); await right.shutdown(); return }
+        #expect(reason.contains("Cease subcode 1"))
+        #expect(await left.status().first?.lastError?.contains("more than 2") == true)
+        await left.shutdown()
+        await right.shutdown()
+        try await group.shutdownGracefully()
+    }
 }

@@ -24,6 +24,8 @@ public struct PeerConfiguration: Hashable, Sendable {
     /// Graceful restart to advertise (RFC 4724); nil to not advertise it.
     public var gracefulRestart: GracefulRestartCapability?
     public var extendedMessage: Bool
+    /// After a maximum-prefix Cease, wait this long before connecting again (seconds).
+    public var prefixLimitRestart: UInt16 = 60
     /// Capability codes the peer must advertise, or the session is refused with Unsupported Capability.
     public var requiredCapabilities: Set<UInt8>
 

@@ -11,6 +11,9 @@ public enum SessionEvent: Hashable, Sendable {
     case manualStop(message: String?)
     /// Event 8 AutomaticStop: the agent tears the session down (Cease with `subcode`).
     case automaticStop(CeaseSubcode)
+    /// The peer sent more prefixes than allowed: Cease/Maximum Number of Prefixes Reached with the
+    /// family and the limit as data (RFC 4486 section 4), then a restart after `prefixLimitRestart`.
+    case prefixLimitExceeded(AddressFamily, limit: UInt32)
     /// Events 9–13 and RFC 9687: a timer the FSM started has expired.
     case timerExpired(SessionTimer)
     /// Event 16 Tcp_CR_Acked (our connection) / 17 TcpConnectionConfirmed (the peer's).

@@ -169,6 +169,13 @@ public struct SessionStateMachine: Sendable {
         case .updateSent:
             guard let session = negotiated, session.holdTime > 0 else { return [] }
             return [.startTimer(.keepalive, jittered(session.keepaliveTime))]
+        case .prefixLimitExceeded(let family, let limit):
+            // RFC 4486 section 4: AFI (2), SAFI (1), the upper bound (4).
+            let data = [UInt8(family.afi.rawValue >> 8), UInt8(truncatingIfNeeded: family.afi.rawValue), family.safi.rawValue,
+                        UInt8(limit >> 24), UInt8(truncatingIfNeeded: limit >> 16), UInt8(truncatingIfNeeded: limit >> 8), UInt8(truncatingIfNeeded: limit)]
+            return down(reason: "more than \(limit) \(family) prefixes received",
+                        notification: NotificationMessage(code: .cease, subcode: CeaseSubcode.maximumNumberOfPrefixesReached.rawValue, data: data),
+                        restartAfter: configuration.prefixLimitRestart)
         case .timerExpired(.sendHold):
             // RFC 9687 section 4: best effort NOTIFICATION, then close.
             return down(reason: "SendHoldTimer expired: the peer is not reading",
@@ -218,7 +225,8 @@ public struct SessionStateMachine: Sendable {
 
     /// Back to Idle: send the NOTIFICATION if any, close, stop the timers, tell the RIB, and (when
     /// still started) arm the automatic restart with a backoff that doubles per consecutive failure.
-    private mutating func down(reason: String, notification: NotificationMessage?, received: NotificationMessage? = nil) -> [SessionAction] {
+    private mutating func down(reason: String, notification: NotificationMessage?, received: NotificationMessage? = nil,
+                               restartAfter: UInt16? = nil) -> [SessionAction] {
         var actions: [SessionAction] = []
         if let notification { actions.append(.send(.notification(notification))) }
         actions.append(.disconnect)
@@ -232,7 +240,7 @@ public struct SessionStateMachine: Sendable {
         connectRetryCounter += 1
         if isStarted && configuration.automaticRestart {
             let exponent = min(connectRetryCounter - 1, 16)
-            let seconds = min(UInt32(configuration.idleHoldTime) << exponent, UInt32(configuration.maxIdleHoldTime))
+            let seconds = restartAfter.map(UInt32.init) ?? min(UInt32(configuration.idleHoldTime) << exponent, UInt32(configuration.maxIdleHoldTime))
             actions.append(.startTimer(.idleHold, jittered(UInt16(clamping: seconds))))
         }
         return actions
