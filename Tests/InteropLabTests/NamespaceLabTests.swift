@@ -46,12 +46,13 @@ import Testing
         let a = try lab.addNamespace("a")
         let b = try lab.addNamespace("b")
         try lab.link(a, "to-b", b, "to-a", addresses: (["10.0.0.1/30", "fd00::1/64"], ["10.0.0.2/30", "fd00::2/64"]))
-        try lab.run(a, ["ping", "-c", "1", "-W", "2", "10.0.0.2"])
-        try lab.run(a, ["ping", "-c", "1", "-W", "2", "fd00::2"])  // nodad: no 1-2 s of tentative address
+        // -w: keep trying for up to 6 s (the link-local addresses neighbour discovery uses still do DAD).
+        try lab.run(a, ["ping", "-c", "1", "-w", "6", "10.0.0.2"])
+        try lab.run(a, ["ping", "-c", "1", "-w", "6", "fd00::2"])
         try lab.cutLink(b, "to-a")
         #expect(try lab.execute(a, ["ping", "-c", "1", "-W", "1", "10.0.0.2"]).status != 0)
         try lab.restoreLink(b, "to-a")
-        try lab.run(a, ["ping", "-c", "1", "-W", "2", "10.0.0.2"])
+        try lab.run(a, ["ping", "-c", "1", "-w", "6", "10.0.0.2"])
     }
 
     @Test(arguments: ["", "sixteen-chars-xx", "has/slash", "has space"])
