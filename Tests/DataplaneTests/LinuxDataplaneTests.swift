@@ -29,9 +29,9 @@ struct HostLab {
                      ipv4: IPv4Address(address)!)
     }
 
-    /// `ip netns exec C ping -c 1 -W 2 TARGET` succeeded.
+    /// `ip netns exec C ping -c 1 -w 4 TARGET` succeeded (a deadline, so a slow first ARP does not fail it).
     func ping(from i: Int, _ target: String) -> Bool {
-        (try? runCommand("/usr/sbin/ip", "netns", "exec", containers[i].name, "ping", "-c", "1", "-W", "2", target))?
+        (try? runCommand("/usr/sbin/ip", "netns", "exec", containers[i].name, "ping", "-c", "1", "-w", "4", target))?
             .contains("1 received") == true
     }
 }

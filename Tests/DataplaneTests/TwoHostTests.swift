@@ -68,7 +68,7 @@ struct TwoHostTests {
         let seen = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(pinged)
         #expect(seen.contains("10.21.1.2 > 10.21.2.2: ICMP echo request"))
-        let reply = try runCommand("/usr/sbin/ip", "netns", "exec", containerA.name, "ping", "-c", "1", "-W", "2", "10.21.2.2")
+        let reply = try runCommand("/usr/sbin/ip", "netns", "exec", containerA.name, "ping", "-c", "1", "-w", "4", "10.21.2.2")
         #expect(reply.contains("1 received"))
         // And an address inside A's block that no endpoint holds is dropped at A (blackhole), not sent on.
         #expect(throws: CommandFailed.self) {

@@ -22,8 +22,8 @@ struct PingIntegrationTests {
                 try nl.perform(.addAddress(InterfaceAddress(interfaceIndex: c0.index, address: v4("10.77.0.2"), prefixLength: 32)))
                 try nl.perform(.addRoute(Route(destination: prefix("10.77.0.1/32"), scope: .link, interfaceIndex: c0.index)))
             }
-            let there = try runCommand("/usr/sbin/ip", "netns", "exec", lab.host.name, "ping", "-c", "1", "-W", "2", "10.77.0.2")
-            let back = try runCommand("/usr/sbin/ip", "netns", "exec", lab.container.name, "ping", "-c", "1", "-W", "2", "10.77.0.1")
+            let there = try runCommand("/usr/sbin/ip", "netns", "exec", lab.host.name, "ping", "-c", "1", "-w", "4", "10.77.0.2")
+            let back = try runCommand("/usr/sbin/ip", "netns", "exec", lab.container.name, "ping", "-c", "1", "-w", "4", "10.77.0.1")
             #expect(there.contains("1 received"))
             #expect(back.contains("1 received"))
         }
