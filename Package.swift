@@ -51,7 +51,8 @@ let package = Package(
             name: "RoutedCLI",
             dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict),
         // Pure network isolation model: networks, policies, memberships → nftables ruleset model.
         .target(name: "Policy", dependencies: ["IPAddressing"], swiftSettings: strict),
