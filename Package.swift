@@ -110,7 +110,10 @@ let package = Package(
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "DatastoreTests",
-            dependencies: ["Datastore", "IPAM", "IPAddressing", "routed-ipam-crash-helper"],
+            dependencies: ["Datastore", "IPAM", "IPAddressing", "routed-ipam-crash-helper",
+                           // the test etcd runs in a namespace; the client's event loop enters it
+                           "Netlink", "CNetlinkShim", .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         // --- end issue 7 ---
 

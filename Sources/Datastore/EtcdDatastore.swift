@@ -1,25 +1,39 @@
 public import IPAM
 public import IPAddressing
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
 import NIOCore
+import Synchronization
 
 /// The cluster datastore (`--datastore etcd://HOST:PORT,...`): etcd v3 through its JSON gateway
 /// (`/v3/kv/range`, `/v3/kv/txn`, `/v3/watch`; keys and values base64). Every key lives under
 /// `/routed/`. A block's revision is its etcd `mod_revision`, so a claim or update is one txn
 /// comparing it (`version == 0` for a claim): the same compare-and-swap as SQLite.
+///
+/// Each host's record (`hosts/NAME`) is attached to an etcd lease of `hostTTL` seconds that
+/// `heartbeat` keeps alive (see EtcdLeases.swift): when a host dies, etcd deletes its record
+/// `hostTTL` seconds later and garbage collection treats it as departed.
 public final class EtcdDatastore: Datastore {
     public let endpoints: [DatastoreSpec.Endpoint]
     let client: HTTPClient
     /// Every key lives under this prefix (`/routed/`; tests use one per test).
     let prefix: String
+    /// The TTL (seconds) of the lease each host's record is attached to.
+    public let hostTTL: Int64
+    /// The lease this process holds per host name (granted on the first heartbeat).
+    let leases = Mutex<[String: Int64]>([:])
 
-    public init(endpoints: [DatastoreSpec.Endpoint], prefix: String = "/routed/") {
+    /// `client` defaults to the process-wide `HTTPClient.shared`; pass one whose event loop runs
+    /// in another network namespace to reach an etcd there (the tests do).
+    public init(endpoints: [DatastoreSpec.Endpoint], prefix: String = "/routed/", hostTTL: Int64 = 30,
+                client: HTTPClient = .shared) {
         precondition(!endpoints.isEmpty, "at least one etcd endpoint")
         precondition(prefix.hasSuffix("/"), "the key prefix ends in /")
+        precondition(hostTTL >= 1, "the host lease TTL is at least 1 s")
         self.endpoints = endpoints
         self.prefix = prefix
-        client = HTTPClient.shared
+        self.hostTTL = hostTTL
+        self.client = client
     }
 
     // MARK: the JSON gateway
@@ -86,6 +100,8 @@ public final class EtcdDatastore: Datastore {
     }
     enum Op {
         case put(String, Data)
+        /// A put attached to a lease: etcd deletes the key when the lease expires or is revoked.
+        case putLeased(String, Data, lease: Int64)
         case delete(String)
     }
 
@@ -101,6 +117,8 @@ public final class EtcdDatastore: Datastore {
         let success: [JSON] = ops.map {
             switch $0 {
             case .put(let k, let v): ["request_put": ["key": Self.b64(prefix + k), "value": v.base64EncodedString()]]
+            case .putLeased(let k, let v, let lease):
+                ["request_put": ["key": Self.b64(prefix + k), "value": v.base64EncodedString(), "lease": String(lease)]]
             case .delete(let k): ["request_delete_range": ["key": Self.b64(prefix + k)]]
             }
         }
@@ -271,14 +289,6 @@ public final class EtcdDatastore: Datastore {
         try await range("hosts/").0.map {
             HostRecord(name: String($0.key.dropFirst(prefix.count + "hosts/".count)), lastSeen: Int64(String(decoding: $0.value, as: UTF8.self)) ?? 0)
         }.sorted { $0.name < $1.name }
-    }
-
-    public func heartbeat(host: String, at: Int64) async throws {
-        _ = try await txn([], [.put("hosts/" + host, Data(String(at).utf8))])
-    }
-
-    public func deleteHost(_ name: String) async throws {
-        _ = try await txn([], [.delete("hosts/" + name)])
     }
 
     // MARK: watching

@@ -73,8 +73,9 @@ public final class IPAllocator: Sendable {
         throw IPAMError.tooManyConflicts(attempts: maxAttempts)
     }
 
-    /// One garbage-collection pass (see `IPAMState.garbage`); applies each action by CAS and
-    /// returns those that took effect (a conflicting one is left for the next pass).
+    /// One garbage-collection pass (see `IPAMState.garbage`); applies each action — block writes
+    /// and deletes by CAS, the endpoint records of departed hosts first — and returns those that
+    /// took effect (a conflicting one is left for the next pass).
     @discardableResult
     public func collectGarbage(policy: GCPolicy, onlyHost: String? = nil) async throws -> [GCAction] {
         let state = IPAMState(pools: try await store.pools(), blocks: try await store.blocks())
@@ -85,6 +86,7 @@ public final class IPAllocator: Sendable {
             switch a {
             case .releaseAllocations(let b, _): if try await store.compareAndSwap(b) { done.append(a) }
             case .releaseBlock(let c, let rev, _): if try await store.deleteBlock(c, revision: rev) { done.append(a) }
+            case .deleteEndpoint(let name, _): try await store.deleteEndpoint(named: name); done.append(a)
             }
         }
         return done

@@ -74,7 +74,9 @@ public protocol Datastore: Sendable {
 
     // Hosts
     func hosts() async throws -> [HostRecord]
-    /// Renews `host`'s lease at `at` (seconds).
+    /// Renews `host`'s lease at `at` (seconds): its record's last-seen time. SQLite keeps only
+    /// that time; etcd also keeps the record on a lease of its own, so a host that stops renewing
+    /// loses its record after the lease TTL (garbage collection then counts it as departed).
     func heartbeat(host: String, at: Int64) async throws
     func deleteHost(_ name: String) async throws
 
