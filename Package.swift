@@ -49,7 +49,7 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing",
+            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -126,6 +126,8 @@ let package = Package(
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
         .target(name: "InteropLab", path: "Tests/InteropLab", swiftSettings: strict),
         .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
+        // The `routed` executable's commands, run as a user would.
+        .testTarget(name: "CLITests", dependencies: ["Datastore", "IPAM", "routed"], swiftSettings: strict),
         // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
         .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
     ],
