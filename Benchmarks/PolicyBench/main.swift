@@ -85,12 +85,14 @@ nonisolated func bench(runs: Int) throws {
             let back = RulesetDiff(from: target, to: base)
             var there = RulesetDiff()
             for _ in 0..<runs {
-                times.append(try clock.measure {
-                    there = RulesetDiff(from: base, to: target)
-                    let b = NFTBatch(family: .inet, table: Ruleset.table)
-                    try RulesetProgram.update(there, into: b)
-                    try socket.apply(b)
-                })
+                let start = clock.now
+                there = RulesetDiff(from: base, to: target)
+                let diffed = clock.now
+                let b1 = NFTBatch(family: .inet, table: Ruleset.table)
+                try RulesetProgram.update(there, into: b1)
+                try socket.apply(b1)
+                let end = clock.now
+                times.append(end - start); diffs.append(diffed - start); kernel.append(end - diffed)
                 let b = NFTBatch(family: .inet, table: Ruleset.table)
                 try RulesetProgram.update(back, into: b)
                 try socket.apply(b)
