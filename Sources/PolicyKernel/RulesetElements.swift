@@ -62,12 +62,14 @@ public enum RoutedSets {
     }
 
     static func bigEndian<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
-        (0..<(T.bitWidth / 8)).map { UInt8(truncatingIfNeeded: v >> (T.bitWidth - 8 - $0 * 8)) }
+        withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
     static func hostOrder(_ id: NetworkID) -> [UInt8] { withUnsafeBytes(of: id.rawValue) { Array($0) } }
     /// An interface name as the kernel compares it: IFNAMSIZ (16) bytes, zero padded.
     static func ifname(_ name: String) -> [UInt8] {
-        let b = Array(name.utf8.prefix(15))
-        return b + [UInt8](repeating: 0, count: 16 - b.count)
+        var b = [UInt8](repeating: 0, count: 16)
+        var i = 0
+        for c in name.utf8 where i < 15 { b[i] = c; i += 1 }
+        return b
     }
 }

@@ -27,12 +27,27 @@ public enum RulesetProgram {
         try b.deleteTable()
         try b.addTable()
         for s in RoutedSets.all { try b.addSet(s) }
+        // Straight from the ruleset's collections (not the sorted `Ruleset.elements`): only the
+        // interval maps need an order, and `addresses4`/`addresses6` are already ascending.
         var bySet: [String: [NFTElement]] = [:]
-        for e in r.elements { bySet[e.setName, default: []] += RoutedSets.elements(e) }
+        func add(_ set: NFTSet, _ es: some Sequence<RulesetElement>) {
+            var out: [NFTElement] = []
+            for e in es { out += RoutedSets.elements(e) }
+            bySet[set.name] = out
+        }
+        add(RoutedSets.addr4, r.addresses4.lazy.map { .address4($0) })
+        add(RoutedSets.addr6, r.addresses6.lazy.map { .address6($0) })
+        // Verdict maps in key order: `nft list` shows a pipapo map in insertion order.
+        add(RoutedSets.vany, r.pairVerdicts.keys.sorted().lazy.map { .pair($0, r.pairVerdicts[$0]!) })
+        add(RoutedSets.vproto, r.protoVerdicts.keys.sorted().lazy.map { .proto($0, r.protoVerdicts[$0]!) })
+        add(RoutedSets.vports, r.portVerdicts.keys.sorted().lazy.map { .port($0, r.portVerdicts[$0]!) })
+        add(RoutedSets.workloads, r.workloadInterfaces.lazy.map { .workload(ifname: $0) })
+        add(RoutedSets.spoof4, r.antiSpoof4.lazy.map { .spoof4(ifname: $0.ifname, $0.address) })
+        add(RoutedSets.spoof6, r.antiSpoof6.lazy.map { .spoof6(ifname: $0.ifname, $0.address) })
         try b.addChain(NFTChain("pass"))
         try b.addRule(chain: "pass", [.verdict(.accept)], summary: "accept")
         for id in r.policyChains.keys.sorted() { try addPolicyChain(r.policyChains[id]!, into: b) }
-        for s in RoutedSets.all { if let els = bySet[s.name] { try b.addElements(set: s.name, setID: s.id, els) } }
+        for s in RoutedSets.all { if let els = bySet[s.name], !els.isEmpty { try b.addElements(set: s.name, setID: s.id, els) } }
         for (name, hook) in [("prerouting", NFTHook.prerouting), ("forward", .forward), ("input", .input), ("output", .output)] {
             try b.addChain(NFTChain(name, hook: hook))
         }
