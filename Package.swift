@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "BGPCore", targets: ["BGPCore"]),
         .library(name: "Policy", targets: ["Policy"]),
         .library(name: "Netlink", targets: ["Netlink"]),
+        .library(name: "PolicyKernel", targets: ["PolicyKernel"]),
         .library(name: "Dataplane", targets: ["Dataplane"]),
         .library(name: "IPAM", targets: ["IPAM"]),
         .library(name: "Datastore", targets: ["Datastore"]),
@@ -59,7 +60,7 @@ let package = Package(
         // --- Linux dataplane (issue 5): libmnl, a tiny C helper, rtnetlink in Swift.
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .target(name: "CNetlinkShim", linkerSettings: [.linkedLibrary("mnl")]),
-        .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNetlinkShim"], swiftSettings: strict),
+        .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNFTNL", "CNetlinkShim"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
         .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink"], swiftSettings: strict),
@@ -90,7 +91,14 @@ let package = Package(
             dependencies: ["BGPSpeaker", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "IPAddressing"], swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "PolicyKernel", "Netlink", "IPAddressing"], swiftSettings: strict),
+        // --- issue 6: nftables through libnftnl ---
+        .systemLibrary(name: "CNFTNL", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
+        // Ruleset (Policy) → one atomic nf_tables batch (Netlink's libnftnl builder).
+        .target(name: "PolicyKernel", dependencies: ["Policy", "Netlink", "IPAddressing"], swiftSettings: strict),
+        .executableTarget(name: "routed-policy-bench", dependencies: ["Policy", "PolicyKernel", "Netlink", "IPAddressing"],
+                          path: "Benchmarks/PolicyBench", swiftSettings: strict),
+        // --- end issue 6 ---
         // --- issue 7: IPAM and the datastore ---
         // Pure IPAM: pools, blocks (a bitmap each), allocation, GC, report; `protocol Datastore`.
         .target(name: "IPAM", dependencies: ["IPAddressing"], swiftSettings: strict),

@@ -13,6 +13,8 @@ final class TrafficLab {
     var listeners: [Process] = []
     private(set) var book = PolicyBook()
     private(set) var current: Ruleset?
+    /// When set, `program` goes through libnftnl (one netlink batch per change) instead of `nft -f`.
+    var kernel: KernelTable?
 
     init() throws {
         host = try TestNamespace("h")
@@ -86,6 +88,11 @@ final class TrafficLab {
     func program(_ change: (inout PolicyBook) throws -> Void = { _ in }) throws -> String {
         try change(&book)
         let new = PolicyCompiler.compile(book, memberships: memberships, endpoints: endpoints)
+        if let kernel {
+            try kernel.program(new)
+            current = new
+            return ""
+        }
         let text = current.map { RulesetDiff(from: $0, to: new).nftText() } ?? new.nftReplaceText()
         if !text.isEmpty { try host.nft(text) }
         current = new
@@ -131,6 +138,7 @@ final class TrafficLab {
         // SIGKILL: children spawned by Foundation inherit a mask that blocks SIGTERM.
         for p in listeners where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         listeners = []
+        kernel?.stop()
         workloads.forEach { $0.delete() }
         host.delete()
     }

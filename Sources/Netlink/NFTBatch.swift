@@ -1,0 +1,274 @@
+import CNFTNL
+import Glibc
+
+/// One nf_tables transaction under construction: `NFNL_MSG_BATCH_BEGIN`, the messages, then
+/// `NFNL_MSG_BATCH_END`, built with libnftnl into one buffer that `NFTablesSocket.apply` sends
+/// in a single `sendmsg`. The kernel applies all of it or nothing (`nft -f FILE`).
+///
+/// Every message keeps a description in nft words, so a refusal names the message
+/// (`add rule inet routed forward`), found again by its sequence number.
+public final class NFTBatch {
+    public let family: NFTFamily
+    public let table: String
+    public let firstSequence: UInt32
+    private(set) var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private(set) var length = 0
+    /// Description of message `firstSequence + i`.
+    private(set) var descriptions: [String] = []
+    private var ended = false
+    private var lastCommand: UnsafeMutablePointer<nlmsghdr>?
+    private var lastCommandOffset = -1
+    /// Elements per NEWSETELEM/DELSETELEM message: keeps each message well under 64 KiB.
+    public static let elementsPerMessage = 256
+    static let headroom = 96 * 1024
+
+    public init(family: NFTFamily, table: String, firstSequence: UInt32? = nil) {
+        self.family = family; self.table = table
+        self.firstSequence = firstSequence ?? UInt32(truncatingIfNeeded: time(nil)) &* 1000
+        capacity = 256 * 1024
+        buffer = .allocate(byteCount: capacity, alignment: 8)
+        reserve()
+        _ = nftnl_batch_begin(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
+        finish(description: "batch begin", command: false)
+    }
+
+    deinit { buffer.deallocate() }
+
+    var nextSequence: UInt32 { firstSequence &+ UInt32(descriptions.count) }
+    /// Number of messages between begin and end.
+    public var commandCount: Int { descriptions.count - (ended ? 2 : 1) }
+    public var byteCount: Int { length }
+
+    func description(ofSequence s: UInt32) -> String? {
+        let i = Int(s &- firstSequence)
+        return i >= 0 && i < descriptions.count ? descriptions[i] : nil
+    }
+    var lastCommandSequence: UInt32? { commandCount > 0 ? firstSequence &+ UInt32(descriptions.count - (ended ? 2 : 1)) : nil }
+
+    private func reserve() {
+        guard capacity - length < Self.headroom else { return }
+        let bigger = max(capacity * 2, length + Self.headroom)
+        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        b.copyMemory(from: buffer, byteCount: length)
+        buffer.deallocate()
+        buffer = b; capacity = bigger
+    }
+
+    private func header(_ type: nf_tables_msg_types, flags: Int32) -> UnsafeMutablePointer<nlmsghdr> {
+        reserve()
+        return nftnl_nlmsg_build_hdr((buffer + length).assumingMemoryBound(to: CChar.self), UInt16(type.rawValue),
+                                     family.rawValue, UInt16(flags), nextSequence)
+    }
+
+    private func finish(description: String, command: Bool = true) {
+        let h = (buffer + length).assumingMemoryBound(to: nlmsghdr.self)
+        if command { lastCommandOffset = length }
+        length += netlinkAlign(Int(h.pointee.nlmsg_len))
+        precondition(length <= capacity, "nftables batch overran its buffer")
+        descriptions.append(description)
+    }
+
+    private func checkOpen() throws(NFTablesError) {
+        if ended { throw .invalidArgument("the batch is already closed") }
+    }
+
+    // MARK: - Tables
+
+    /// `add table FAMILY NAME` (no error when it exists).
+    public func addTable() throws(NFTablesError) {
+        try checkOpen()
+        let t = nftnl_table_alloc()!
+        defer { nftnl_table_free(t) }
+        nftnl_table_set_str(t, UInt16(NFTNL_TABLE_NAME.rawValue), table)
+        nftnl_table_set_u32(t, UInt16(NFTNL_TABLE_FAMILY.rawValue), UInt32(family.rawValue))
+        nftnl_table_nlmsg_build_payload(header(NFT_MSG_NEWTABLE, flags: NLM_F_CREATE), t)
+        finish(description: "add table \(family.name) \(table)")
+    }
+
+    /// `delete table FAMILY NAME` (with everything in it).
+    public func deleteTable() throws(NFTablesError) {
+        try checkOpen()
+        let t = nftnl_table_alloc()!
+        defer { nftnl_table_free(t) }
+        nftnl_table_set_str(t, UInt16(NFTNL_TABLE_NAME.rawValue), table)
+        nftnl_table_set_u32(t, UInt16(NFTNL_TABLE_FAMILY.rawValue), UInt32(family.rawValue))
+        nftnl_table_nlmsg_build_payload(header(NFT_MSG_DELTABLE, flags: 0), t)
+        finish(description: "delete table \(family.name) \(table)")
+    }
+
+    // MARK: - Chains
+
+    private func chainObject(_ name: String) -> OpaquePointer {
+        let c = nftnl_chain_alloc()!
+        nftnl_chain_set_str(c, UInt16(NFTNL_CHAIN_TABLE.rawValue), table)
+        nftnl_chain_set_str(c, UInt16(NFTNL_CHAIN_NAME.rawValue), name)
+        nftnl_chain_set_u32(c, UInt16(NFTNL_CHAIN_FAMILY.rawValue), UInt32(family.rawValue))
+        return c
+    }
+
+    /// `add chain FAMILY TABLE NAME { type filter hook H priority P; policy accept; comment "C"; }`.
+    public func addChain(_ chain: NFTChain) throws(NFTablesError) {
+        try checkOpen()
+        let c = chainObject(chain.name)
+        defer { nftnl_chain_free(c) }
+        if let hook = chain.hook {
+            nftnl_chain_set_str(c, UInt16(NFTNL_CHAIN_TYPE.rawValue), "filter")
+            nftnl_chain_set_u32(c, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue), hook.rawValue)
+            nftnl_chain_set_s32(c, UInt16(NFTNL_CHAIN_PRIO.rawValue), chain.priority)
+            nftnl_chain_set_u32(c, UInt16(NFTNL_CHAIN_POLICY.rawValue), chain.acceptByDefault ? 1 : 0)
+        }
+        if let comment = chain.comment {
+            let u = nftnl_udata_buf_alloc(256)!
+            defer { nftnl_udata_buf_free(u) }
+            guard nftnl_udata_put_strz(u, UInt8(NFTNL_UDATA_CHAIN_COMMENT.rawValue), String(comment.prefix(127))) else {
+                throw .invalidArgument("chain \(chain.name): comment does not fit")
+            }
+            nftnl_chain_set_data(c, UInt16(NFTNL_CHAIN_USERDATA.rawValue), nftnl_udata_buf_data(u), nftnl_udata_buf_len(u))
+        }
+        nftnl_chain_nlmsg_build_payload(header(NFT_MSG_NEWCHAIN, flags: NLM_F_CREATE), c)
+        finish(description: "add chain \(family.name) \(table) \(chain.name)")
+    }
+
+    /// `flush chain FAMILY TABLE NAME` (deletes its rules).
+    public func flushChain(_ name: String) throws(NFTablesError) {
+        try checkOpen()
+        let r = nftnl_rule_alloc()!
+        defer { nftnl_rule_free(r) }
+        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_TABLE.rawValue), table)
+        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), name)
+        nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
+        nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, flags: 0), r)
+        finish(description: "flush chain \(family.name) \(table) \(name)")
+    }
+
+    /// `delete chain FAMILY TABLE NAME` (must be empty and unreferenced).
+    public func deleteChain(_ name: String) throws(NFTablesError) {
+        try checkOpen()
+        let c = chainObject(name)
+        defer { nftnl_chain_free(c) }
+        nftnl_chain_nlmsg_build_payload(header(NFT_MSG_DELCHAIN, flags: 0), c)
+        finish(description: "delete chain \(family.name) \(table) \(name)")
+    }
+
+    // MARK: - Rules
+
+    /// `add rule FAMILY TABLE CHAIN <expressions>` (appended).
+    public func addRule(chain: String, _ expressions: [NFTExpression], summary: String = "") throws(NFTablesError) {
+        try checkOpen()
+        let r = nftnl_rule_alloc()!
+        defer { nftnl_rule_free(r) }
+        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_TABLE.rawValue), table)
+        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), chain)
+        nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
+        for x in expressions { nftnl_rule_add_expr(r, try x.make()) }
+        nftnl_rule_nlmsg_build_payload(header(NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND), r)
+        finish(description: "add rule \(family.name) \(table) \(chain)" + (summary.isEmpty ? "" : " \(summary)"))
+    }
+
+    // MARK: - Sets
+
+    private func setObject(_ name: String, id: UInt32?) -> OpaquePointer {
+        let s = nftnl_set_alloc()!
+        nftnl_set_set_str(s, UInt16(NFTNL_SET_TABLE.rawValue), table)
+        nftnl_set_set_str(s, UInt16(NFTNL_SET_NAME.rawValue), name)
+        nftnl_set_set_u32(s, UInt16(NFTNL_SET_FAMILY.rawValue), UInt32(family.rawValue))
+        if let id { nftnl_set_set_u32(s, UInt16(NFTNL_SET_ID.rawValue), id) }
+        return s
+    }
+
+    /// `add set|map FAMILY TABLE NAME { type K [: D]; flags interval; }`.
+    public func addSet(_ set: NFTSet) throws(NFTablesError) {
+        try checkOpen()
+        let s = setObject(set.name, id: set.id)
+        defer { nftnl_set_free(s) }
+        var flags: UInt32 = 0
+        if set.isMap { flags |= UInt32(NFT_SET_MAP.rawValue) }
+        if set.interval { flags |= UInt32(NFT_SET_INTERVAL.rawValue) }
+        if set.interval && set.concatFieldLengths.count > 1 { flags |= UInt32(NFT_SET_CONCAT.rawValue) }
+        nftnl_set_set_u32(s, UInt16(NFTNL_SET_FLAGS.rawValue), flags)
+        nftnl_set_set_u32(s, UInt16(NFTNL_SET_KEY_TYPE.rawValue), set.keyType)
+        nftnl_set_set_u32(s, UInt16(NFTNL_SET_KEY_LEN.rawValue), set.keyLength)
+        if let d = set.dataType {
+            nftnl_set_set_u32(s, UInt16(NFTNL_SET_DATA_TYPE.rawValue), d)
+            if set.dataLength > 0 { nftnl_set_set_u32(s, UInt16(NFTNL_SET_DATA_LEN.rawValue), set.dataLength) }
+        }
+        if set.interval && set.concatFieldLengths.count > 1 {
+            guard set.concatFieldLengths.count <= 16 else { throw .invalidArgument("set \(set.name): more than 16 concatenated fields") }
+            var lengths = set.concatFieldLengths + [UInt8](repeating: 0, count: 16 - set.concatFieldLengths.count)
+            _ = nftnl_set_set_data(s, UInt16(NFTNL_SET_DESC_CONCAT.rawValue), &lengths, UInt32(set.concatFieldLengths.count))
+        }
+        if set.dataHostOrder || set.keyHostOrder {
+            let u = nftnl_udata_buf_alloc(64)!
+            defer { nftnl_udata_buf_free(u) }
+            if set.keyHostOrder { _ = nftnl_udata_put_u32(u, UInt8(NFTNL_UDATA_SET_KEYBYTEORDER.rawValue), 1) }  // BYTEORDER_HOST_ENDIAN
+            if set.dataHostOrder { _ = nftnl_udata_put_u32(u, UInt8(NFTNL_UDATA_SET_DATABYTEORDER.rawValue), 1) }  // BYTEORDER_HOST_ENDIAN
+            nftnl_set_set_data(s, UInt16(NFTNL_SET_USERDATA.rawValue), nftnl_udata_buf_data(u), nftnl_udata_buf_len(u))
+        }
+        nftnl_set_nlmsg_build_payload(header(NFT_MSG_NEWSET, flags: NLM_F_CREATE), s)
+        finish(description: "add \(set.isMap ? "map" : "set") \(family.name) \(table) \(set.name)")
+    }
+
+    /// `add element FAMILY TABLE SET { ... }`, split into messages of `elementsPerMessage`.
+    /// `setID`: the set's batch id when it is created in this batch.
+    public func addElements(set: String, setID: UInt32? = nil, _ elements: [NFTElement]) throws(NFTablesError) {
+        try elementMessages(set: set, setID: setID, elements, type: NFT_MSG_NEWSETELEM, verb: "add")
+    }
+
+    /// `delete element FAMILY TABLE SET { ... }` (keys and flags only are compared).
+    public func deleteElements(set: String, _ elements: [NFTElement]) throws(NFTablesError) {
+        try elementMessages(set: set, setID: nil, elements, type: NFT_MSG_DELSETELEM, verb: "delete")
+    }
+
+    private func elementMessages(set name: String, setID: UInt32?, _ elements: [NFTElement], type: nf_tables_msg_types, verb: String) throws(NFTablesError) {
+        try checkOpen()
+        var start = 0
+        while start < elements.count {
+            let end = min(start + Self.elementsPerMessage, elements.count)
+            let s = setObject(name, id: setID)
+            defer { nftnl_set_free(s) }
+            for e in elements[start..<end] {
+                let x = nftnl_set_elem_alloc()!
+                e.key.withUnsafeBytes { _ = nftnl_set_elem_set(x, UInt16(NFTNL_SET_ELEM_KEY), $0.baseAddress, UInt32($0.count)) }
+                if let k = e.keyEnd {
+                    k.withUnsafeBytes { _ = nftnl_set_elem_set(x, UInt16(NFTNL_SET_ELEM_KEY_END), $0.baseAddress, UInt32($0.count)) }
+                }
+                if e.intervalEnd { nftnl_set_elem_set_u32(x, UInt16(NFTNL_SET_ELEM_FLAGS), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue)) }
+                if type == NFT_MSG_NEWSETELEM {
+                    switch e.value {
+                    case .none: break
+                    case .data(let d):
+                        d.withUnsafeBytes { _ = nftnl_set_elem_set(x, UInt16(NFTNL_SET_ELEM_DATA), $0.baseAddress, UInt32($0.count)) }
+                    case .verdict(let v):
+                        nftnl_set_elem_set_u32(x, UInt16(NFTNL_SET_ELEM_VERDICT), UInt32(bitPattern: v.code))
+                        if let c = v.chain { nftnl_set_elem_set_str(x, UInt16(NFTNL_SET_ELEM_CHAIN), c) }
+                    }
+                }
+                nftnl_set_elem_add(s, x)
+            }
+            let flags = type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0
+            nftnl_set_elems_nlmsg_build_payload(header(type, flags: flags), s)
+            let h = (buffer + length).assumingMemoryBound(to: nlmsghdr.self)
+            guard h.pointee.nlmsg_len < 64 * 1024 else {
+                throw .invalidArgument("\(verb) element \(name): one message of \(end - start) elements is \(h.pointee.nlmsg_len) bytes (limit 64 KiB)")
+            }
+            finish(description: "\(verb) element \(family.name) \(table) \(name) (elements \(start)..<\(end) of \(elements.count))")
+            start = end
+        }
+    }
+
+    // MARK: - End
+
+    /// Asks for an ACK on the last command and appends `NFNL_MSG_BATCH_END`. Idempotent.
+    func close() {
+        guard !ended else { return }
+        if lastCommandOffset >= 0 {
+            let h = (buffer + lastCommandOffset).assumingMemoryBound(to: nlmsghdr.self)
+            h.pointee.nlmsg_flags |= UInt16(NLM_F_ACK)
+        }
+        reserve()
+        _ = nftnl_batch_end((buffer + length).assumingMemoryBound(to: CChar.self), nextSequence)
+        finish(description: "batch end", command: false)
+        ended = true
+    }
+}
