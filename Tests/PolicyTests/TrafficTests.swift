@@ -5,13 +5,27 @@ import Policy
 let canRunTraffic = canUseNamespaces && FileManager.default.isExecutableFile(atPath: "/usr/bin/ping")
     && FileManager.default.isExecutableFile(atPath: "/usr/bin/nc")
 
-/// Real packets through the rendered ruleset, in namespaces this test creates.
+/// How the ruleset reaches the kernel: `nft -f` of the rendered text, or one libnftnl batch
+/// (a full load, then one diff batch per change).
+enum ProgrammingPath: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case nftText = "nft -f"
+    case libnftnl = "libnftnl"
+    var testDescription: String { rawValue }
+
+    func prepare(_ lab: TrafficLab) throws {
+        if self == .libnftnl { lab.kernel = try KernelTable(namespace: lab.host.name) }
+    }
+}
+
+/// Real packets through the ruleset, programmed each way, in namespaces this test creates.
 @Suite(.serialized, .enabled(if: canRunTraffic,
     "needs root, ip, nft, ping and nc (apt-get install iputils-ping netcat-openbsd nftables): skipped"))
 struct TrafficTests {
-    @Test func isolationFollowsThePolicies() throws {
+    @Test(arguments: ProgrammingPath.allCases)
+    func isolationFollowsThePolicies(_ path: ProgrammingPath) throws {
         let lab = try TrafficLab()
         defer { lab.delete() }
+        try path.prepare(lab)
 
         // The path works before any ruleset, and with the table loaded and no policy.
         #expect(lab.ping(1, 3) && lab.tcp(1, 3, port: 8080), "baseline: lamp reaches lnmp without a ruleset")
@@ -27,8 +41,11 @@ struct TrafficTests {
         #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
         #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
-        let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
-        #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "routed policy list shows the hits")
+        if path == .nftText {
+            // nft 1.0.6 cannot list the libnftnl form's hook chains (ARCHITECTURE.md): whole-table listing is text-only.
+            let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
+            #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "routed policy list shows the hits")
+        }
 
         // Port-specific allow under the broad deny.
         try lab.program { try $0.add($0.rule(.allow, from: "lamp", to: "lnmp", proto: "tcp", port: "8080")) }
@@ -55,9 +72,11 @@ struct TrafficTests {
         #expect(lab.ping(1, 3))
     }
 
-    @Test func aSpoofedSourceIsDropped() throws {
+    @Test(arguments: ProgrammingPath.allCases)
+    func aSpoofedSourceIsDropped(_ path: ProgrammingPath) throws {
         let lab = try TrafficLab()
         defer { lab.delete() }
+        try path.prepare(lab)
         try lab.program()
         // w3 counts echo requests that claim to come from w2 (10.66.0.2).
         try lab.workloads[2].nft("table ip spoofseen {\n chain input {\n type filter hook input priority 0;\n ip saddr 10.66.0.2 icmp type echo-request counter\n }\n}\n")
