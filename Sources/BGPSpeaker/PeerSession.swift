@@ -72,9 +72,9 @@ final class PeerSession: @unchecked Sendable {
         let old = Set(originated)
         originated = routes
         guard fsm.state == .established, let session = fsm.negotiated else { return }
-        let new = Set(routes)
-        let removed = old.subtracting(new).map(\.prefix).filter { !new.map(\.prefix).contains($0) }
-        sendWithdrawals(removed, session: session)
+        // Withdraw only prefixes no longer originated at all; a changed route is re-announced below.
+        let kept = Set(routes.map(\.prefix))
+        sendWithdrawals(Array(Set(old.map(\.prefix)).subtracting(kept)), session: session)
         sendAnnouncements(routes.filter { !old.contains($0) }, session: session)
     }
 
@@ -97,8 +97,8 @@ final class PeerSession: @unchecked Sendable {
             candidate = (channel, second)
             logger.info("connection collision: running the peer's connection until its OPEN", metadata: ["state": "\(fsm.state)"])
         default:
-            // Established (RFC 4271 section 6.8: the new connection is closed), Idle, or a second
-            // connection of our own: refuse it.
+            // Idle, a second connection of our own, or a third while one collision is being
+            // resolved: refuse it.
             logger.info("refusing a second connection", metadata: ["state": "\(fsm.state)"])
             channel.close(promise: nil)
         }

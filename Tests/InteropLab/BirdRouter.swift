@@ -61,18 +61,9 @@ public final class BirdRouter {
         let child = try lab.spawn(
             namespace, ["bird", "-f", "-c", configPath, "-s", socketPath, "-P", pidFile], logFile: outputPath)
         process = child
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            if !child.isRunning {
-                throw LabError.daemonExited(name: "bird in \(namespace)", status: child.exitStatus ?? -1, logTail: child.logTail())
-            }
-            if let status = try? birdc(["show", "status"], timeout: .seconds(2)), status.contains("Daemon is up and running") {
-                return
-            }
-            if ContinuousClock.now >= deadline {
-                throw LabError.timedOut(waitingFor: "bird control socket \(socketPath)", after: .seconds(10), lastObserved: child.logTail())
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        try child.waitUntilReady("bird in \(namespace)", waitingFor: "bird control socket \(socketPath)",
+                                 timeout: .seconds(10), interval: 0.05) {
+            (try? birdc(["show", "status"], timeout: .seconds(2)))?.contains("Daemon is up and running") == true
         }
     }
 

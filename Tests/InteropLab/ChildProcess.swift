@@ -85,6 +85,21 @@ public final class ChildProcess {
         return true
     }
 
+    /// Waits (bounded) until `ready` says the daemon answers; throws if it exits first (with its
+    /// log) or does not answer within `timeout`.
+    public func waitUntilReady(_ name: String, waitingFor what: String, timeout: Duration, interval: Double,
+                               _ ready: () -> Bool) throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if !isRunning { throw LabError.daemonExited(name: name, status: exitStatus ?? -1, logTail: logTail()) }
+            if ready() { return }
+            if ContinuousClock.now >= deadline {
+                throw LabError.timedOut(waitingFor: what, after: timeout, lastObserved: logTail())
+            }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+
     /// The last lines of the log file, for error messages.
     public func logTail(lines: Int = 30) -> String {
         ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").trimmedTail(lines: lines)

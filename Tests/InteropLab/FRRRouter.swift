@@ -53,16 +53,9 @@ public final class FRRRouter {
             "-z", directory + "/zserv.api", "--vty_socket", directory, "-P", "0", "-p", String(listenPort), "-u", "frr", "-g", "frr",
         ], logFile: directory + "/bgpd.out")
         process = child
-        let deadline = ContinuousClock.now + .seconds(15)
-        while true {
-            if !child.isRunning {
-                throw LabError.daemonExited(name: "bgpd in \(namespace)", status: child.exitStatus ?? -1, logTail: child.logTail())
-            }
-            if let output = try? vtysh(["show bgp summary json"], timeout: .seconds(3)), output.contains("{") { return }
-            if ContinuousClock.now >= deadline {
-                throw LabError.timedOut(waitingFor: "bgpd vty socket in \(directory)", after: .seconds(15), lastObserved: child.logTail())
-            }
-            Thread.sleep(forTimeInterval: 0.1)
+        try child.waitUntilReady("bgpd in \(namespace)", waitingFor: "bgpd vty socket in \(directory)",
+                                 timeout: .seconds(15), interval: 0.1) {
+            (try? vtysh(["show bgp summary json"], timeout: .seconds(3)))?.contains("{") == true
         }
     }
 

@@ -46,16 +46,9 @@ public final class GoBGPRouter {
             namespace, ["gobgpd", "-f", configPath, "--api-hosts", "127.0.0.1:\(apiPort)", "-l", "info", "-p"],
             logFile: logPath)
         process = child
-        let deadline = ContinuousClock.now + .seconds(20)
-        while true {
-            if !child.isRunning {
-                throw LabError.daemonExited(name: "gobgpd in \(namespace)", status: child.exitStatus ?? -1, logTail: child.logTail())
-            }
-            if (try? gobgp(["global"], timeout: .seconds(3))) != nil { return }
-            if ContinuousClock.now >= deadline {
-                throw LabError.timedOut(waitingFor: "gobgpd API on 127.0.0.1:\(apiPort)", after: .seconds(20), lastObserved: child.logTail())
-            }
-            Thread.sleep(forTimeInterval: 0.2)
+        try child.waitUntilReady("gobgpd in \(namespace)", waitingFor: "gobgpd API on 127.0.0.1:\(apiPort)",
+                                 timeout: .seconds(20), interval: 0.2) {
+            (try? gobgp(["global"], timeout: .seconds(3))) != nil
         }
     }
 
