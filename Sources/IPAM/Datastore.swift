@@ -26,7 +26,7 @@ public enum DatastoreError: Error, Hashable, Sendable, CustomStringConvertible {
 /// Everything the agent stores (DESIGN: pools, block claims, networks, endpoints, policies, hosts).
 ///
 /// Blocks change only by compare-and-swap on their revision (see `Block`); every other write is
-/// one atomic change. Implementations: `InMemoryDatastore` (tests), `SQLiteDatastore`.
+/// one atomic change. Implementations (target Datastore): `InMemoryDatastore` (tests), `SQLiteDatastore`, `EtcdDatastore`.
 public protocol Datastore: Sendable {
     // Pools
     func pools() async throws -> [Pool]

@@ -1,4 +1,5 @@
 public import IPAddressing
+public import IPAM
 import Synchronization
 
 /// A datastore held in memory, with the same contract as the real ones: for unit tests of
