@@ -102,6 +102,8 @@ let package = Package(
         // --- issue 7: IPAM and the datastore ---
         // Pure IPAM: pools, blocks (a bitmap each), allocation, GC, report; `protocol Datastore`.
         .target(name: "IPAM", dependencies: ["IPAddressing"], swiftSettings: strict),
+        // The control API's request and response bodies, shared by the agent and the CLI (Foundation only).
+        .target(name: "AgentAPI", swiftSettings: strict),
         // Datastore implementations: SQLite (GRDB, WAL), etcd v3 (JSON gateway via async-http-client),
         // and the allocator service over any store.
         .target(
