@@ -19,6 +19,15 @@ public struct SelectedRoute: Hashable, Sendable {
     public var multipathNextHops: [IPAddress]
 }
 
+/// One path to a prefix as `routed routes` lists it.
+public struct RIBPath: Hashable, Sendable {
+    public var prefix: IPPrefix
+    public var peer: RIBPeer
+    public var pathID: UInt32
+    public var attributes: RouteAttributes
+    public var stale: Bool
+}
+
 /// A change of the Loc-RIB: the new best route of `prefix`, or nil when it has none any more.
 public struct RIBChange: Hashable, Sendable {
     public var prefix: IPPrefix
@@ -51,6 +60,24 @@ public struct LocRIB: Sendable {
     }
 
     public func peer(_ id: PeerID) -> RIBPeer { peers[Int(id.rawValue)] }
+
+    /// Replaces what the RIB knows of a peer (its BGP identifier is only known once its OPEN is in).
+    /// Prefixes the peer has paths for are not decided again: call this before announcing.
+    public mutating func updatePeer(_ id: PeerID, _ peer: RIBPeer) { peers[Int(id.rawValue)] = peer }
+
+    /// Every path to `prefix` (`routed routes`), the selected one first.
+    public func paths(_ prefix: IPPrefix) -> [RIBPath] {
+        let best = bests[prefix]
+        return (table[prefix] ?? []).map { p in
+            RIBPath(prefix: prefix, peer: peers[Int(p.peer.rawValue)], pathID: p.pathID,
+                    attributes: attributeTable[p.attributes].value, stale: p.stale)
+        }.sorted { a, _ in a.peer == best?.peer && a.attributes == best?.attributes }
+    }
+
+    /// How many paths `peer` has in the RIB (its accepted prefixes).
+    public func pathCount(of peer: PeerID) -> Int {
+        table.values.reduce(0) { n, paths in n + paths.reduce(0) { $0 + ($1.peer == peer ? 1 : 0) } }
+    }
 
     public func best(_ prefix: IPPrefix) -> SelectedRoute? { bests[prefix] }
 
