@@ -85,6 +85,13 @@ let package = Package(
             dependencies: ["BGPWire", "IPAddressing", "CAllocationCounter", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
+        // --- issue 4: the Loc-RIB's memory and ingest rate, in process (BENCHMARKS.md, "RIB ingest") ---
+        .executableTarget(
+            name: "routed-rib-bench",
+            dependencies: ["BGPCore", "BGPWire", "IPAddressing", "CAllocationCounter", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/RIBBench", swiftSettings: strict),
+        // --- end issue 4 ---
+
         .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPSpeakerTests",

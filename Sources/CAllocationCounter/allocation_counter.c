@@ -31,3 +31,13 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
     *out = p;
     return 0;
 }
+
+// Heap statistics for the memory benchmarks (glibc's malloc.h, which Swift's Glibc does not import).
+#include <malloc.h>
+
+uint64_t routed_heap_in_use(void) {
+    struct mallinfo2 m = mallinfo2();
+    return (uint64_t)(m.uordblks + m.hblkhd);
+}
+
+void routed_heap_trim(void) { malloc_trim(0); }

@@ -30,6 +30,10 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     @Option(name: .customLong("originate"), help: "PREFIX[,community=A:B][,large=A:B:C]: a route to announce.")
     var originate: [String] = []
 
+    @Option(help: ArgumentHelp("Originate the routes of FILE as well, one PREFIX[,community=A:B][,large=A:B:C] a line (large tables, benchmarks).",
+                               valueName: "FILE"))
+    var originateFile: String?
+
     @Option(help: "Graceful restart time to advertise, in seconds (RFC 4724); 0 to not advertise it.")
     var gracefulRestart: UInt16 = 0
 
@@ -39,6 +43,11 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     @Option(help: "Log level on standard error: trace, debug, info, notice, warning, error.")
     var logLevel: String = "notice"
 
+    @Option(help: ArgumentHelp(
+        "Print {\"event\":\"received\",\"prefixes\":N,\"wall\":UNIX-TIME} once the peers' received prefixes reach N (benchmarks); per-route events are then not printed.",
+        valueName: "N"))
+    var reportReceived: Int?
+
     func validate() throws {
         guard IPv4Address(routerID) != nil else { throw ValidationError("--router-id \(routerID) is not an IPv4 address (A.B.C.D)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level") }
@@ -46,6 +55,7 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         for p in peers { do { _ = try PeerSpec(parsing: p) } catch { throw ValidationError(error.description) } }
         for o in originate { _ = try Self.parseRoute(o) }
         if peers.isEmpty && listen == nil { throw ValidationError("give at least one --peer or --listen") }
+        if let n = reportReceived, n <= 0 { throw ValidationError("--report-received \(n): give a prefix count above 0") }
     }
 
     func run() async throws {
@@ -61,7 +71,9 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let speaker = BGPSpeaker(configuration: config, group: group, logger: logger)
-        speaker.originate(try originate.map(Self.parseRoute))
+        var routes = try originate.map(Self.parseRoute)
+        if let originateFile { routes += try Self.readRoutes(originateFile) }
+        speaker.originate(routes)
 
         // SIGTERM and SIGINT: Cease/Administrative Shutdown to every peer, then exit.
         let signals = [SIGTERM, SIGINT].map { sig -> any DispatchSourceSignal in
@@ -73,14 +85,33 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         }
         try await speaker.start()
         if readCommands {
-            let initial = try originate.map(Self.parseRoute)
+            let initial = routes
             Thread.detachNewThread { Self.readCommands(speaker: speaker, initial: initial) }
         }
+        let counter = reportReceived.map { n in Task { await Self.reportWhenReceived(n, speaker: speaker) } }
         for await event in speaker.events {
+            if case .routes = event, reportReceived != nil { continue }
             FileHandle.standardOutput.write(Data((EventJSON.line(event) + "\n").utf8))
         }
+        counter?.cancel()
         signals.forEach { $0.cancel() }
         try await group.shutdownGracefully()
+    }
+
+    /// Polls the peers' received-prefix counts (`routed status`'s column, read on each session's
+    /// event loop, so in order with the UPDATEs it processes) every 2 ms until they reach `target`,
+    /// then prints one line with the wall-clock time; bounded to one hour.
+    static func reportWhenReceived(_ target: Int, speaker: BGPSpeaker) async {
+        let deadline = ContinuousClock.now + .seconds(3600)
+        while !Task.isCancelled, ContinuousClock.now < deadline {
+            let received = await speaker.status().reduce(0) { $0 + $1.received }
+            if received >= target {
+                let line = "{\"event\":\"received\",\"prefixes\":\(received),\"wall\":\(Date().timeIntervalSince1970)}\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     /// Applies announce/withdraw lines from standard input until it closes; a bad line is reported
@@ -107,6 +138,22 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((EventJSON.line(.warning(peer: nil, message: "\(error)")) + "\n").utf8))
             }
         }
+    }
+
+    /// The routes of an `--originate-file`: one per line; blank lines and `#` comments are skipped.
+    static func readRoutes(_ path: String) throws -> [OriginatedRoute] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--originate-file \(path): cannot read it")
+        }
+        var routes: [OriginatedRoute] = []
+        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty, !text.hasPrefix("#") else { continue }
+            do { routes.append(try parseRoute(text)) } catch {
+                throw ValidationError("--originate-file \(path) line \(n + 1): \(error)")
+            }
+        }
+        return routes
     }
 
     static func parseListen(_ text: String) throws -> (IPAddress, Int) {

@@ -1,14 +1,5 @@
 public import IPAddressing
 
-/// One path to a prefix: which peer, which ADD-PATH identifier, which interned attributes.
-struct StoredPath: Hashable, Sendable {
-    var peer: PeerID
-    var pathID: UInt32
-    var attributes: UInt32
-    /// Kept from a restarting peer until it re-announces or the restart ends (RFC 4724 section 4.2).
-    var stale: Bool
-}
-
 /// The best route to a prefix as the FIB reconciler and the policy engine consume it.
 public struct SelectedRoute: Hashable, Sendable {
     public var prefix: IPPrefix
@@ -37,25 +28,35 @@ public struct RIBChange: Hashable, Sendable {
 /// The Loc-RIB (RFC 4271 section 3.2) with the paths of every peer (its Adj-RIBs-In after import
 /// policy), the best path per prefix with the reason it won, and a change list per operation.
 /// Pure: next-hop reachability and IGP costs come in as data (`setNextHopCosts`).
+///
+/// Storage (about 45 bytes per single-path IPv4 prefix, BIRD's is ~94): one hash table per family,
+/// IPv4 keyed by a 64-bit word; a prefix with one path keeps it inline in its 12-byte slot with the
+/// selection as one bit, and only prefixes with several paths get an out-of-line entry. Attributes
+/// are interned (`AttributeTable`), so a path is a 4-byte handle; `SelectedRoute`s are built on
+/// demand, never stored.
 public struct LocRIB: Sendable {
     public var options: DecisionOptions
     private var peers: [RIBPeer] = []
-    private var table: [IPPrefix: [StoredPath]] = [:]
-    private var bests: [IPPrefix: SelectedRoute] = [:]
+    private var v4 = PrefixTable<IPv4PrefixKey>()
+    private var v6 = PrefixTable<IPv6Prefix>()
     private var attributeTable = AttributeTable()
+    private var storedPaths = 0
+    private var pathsPerPeer: [Int] = []
     /// nil: every next hop resolves with cost 0. Otherwise a next hop must be a key to be eligible
     /// (RFC 4271 section 9.1.2: unresolvable routes are not candidates), its value being the IGP cost.
     private var nextHopCosts: [IPAddress: UInt32]?
 
     public init(options: DecisionOptions = DecisionOptions()) { self.options = options }
 
-    public var prefixCount: Int { table.count }
-    public var pathCount: Int { table.values.reduce(0) { $0 + $1.count } }
+    public var prefixCount: Int { v4.slots.count + v6.slots.count }
+    public var pathCount: Int { storedPaths }
     /// Distinct attribute sets held (interning at work: far fewer than paths).
     public var attributeSetCount: Int { attributeTable.count }
 
     public mutating func addPeer(_ peer: RIBPeer) -> PeerID {
+        precondition(peers.count < Int(PrefixSlot.multi), "a Loc-RIB holds at most \(PrefixSlot.multi) peers")
         peers.append(peer)
+        pathsPerPeer.append(0)
         return PeerID(rawValue: UInt16(peers.count - 1))
     }
 
@@ -67,56 +68,81 @@ public struct LocRIB: Sendable {
 
     /// Every path to `prefix` (`routed routes`), the selected one first.
     public func paths(_ prefix: IPPrefix) -> [RIBPath] {
-        let best = bests[prefix]
-        return (table[prefix] ?? []).map { p in
+        let (stored, best) = switch prefix {
+        case .v4(let p): pathsAndBest(v4, IPv4PrefixKey(p))
+        case .v6(let p): pathsAndBest(v6, p)
+        }
+        let all = stored.map { p in
             RIBPath(prefix: prefix, peer: peers[Int(p.peer.rawValue)], pathID: p.pathID,
                     attributes: attributeTable[p.attributes].value, stale: p.stale)
-        }.sorted { a, _ in a.peer == best?.peer && a.attributes == best?.attributes }
+        }
+        guard let best else { return all }
+        let isBest = { (p: StoredPath) in p.peer == best.peer && p.attributes == best.attributes }
+        return zip(stored, all).filter { isBest($0.0) }.map(\.1) + zip(stored, all).filter { !isBest($0.0) }.map(\.1)
     }
 
-    /// How many paths `peer` has in the RIB (its accepted prefixes).
-    public func pathCount(of peer: PeerID) -> Int {
-        table.values.reduce(0) { n, paths in n + paths.reduce(0) { $0 + ($1.peer == peer ? 1 : 0) } }
-    }
+    /// How many paths `peer` has in the RIB (its accepted prefixes); kept as a counter, so a status
+    /// poll costs nothing however large the RIB.
+    public func pathCount(of peer: PeerID) -> Int { pathsPerPeer[Int(peer.rawValue)] }
 
-    public func best(_ prefix: IPPrefix) -> SelectedRoute? { bests[prefix] }
+    public func best(_ prefix: IPPrefix) -> SelectedRoute? {
+        switch prefix {
+        case .v4(let p): v4.slots[IPv4PrefixKey(p)].flatMap { selected(prefix, $0, v4.multi) }
+        case .v6(let p): v6.slots[p].flatMap { selected(prefix, $0, v6.multi) }
+        }
+    }
 
     /// Every best route, in prefix order.
-    public var routes: [SelectedRoute] { bests.values.sorted { $0.prefix < $1.prefix } }
+    public var routes: [SelectedRoute] {
+        func all<K>(_ t: PrefixTable<K>) -> [SelectedRoute] {
+            t.slots.sorted { $0.key < $1.key }.compactMap { selected($0.key.prefix, $0.value, t.multi) }
+        }
+        return all(v4) + all(v6)
+    }
 
-    /// Paths `peer` announces: each prefix gets (or replaces) the path with its identifier.
+    /// Paths `peer` announces: each prefix gets (or replaces) the path with its identifier. The
+    /// batch shares one interned attribute set, and a prefix new to the RIB costs one hash insert.
     public mutating func announce(_ prefixes: [IPPrefix], pathIDs: [UInt32] = [], attributes: RouteAttributes,
                                   from peer: PeerID) -> [RIBChange] {
-        var changes: [RIBChange] = []
         let handle = attributeTable.intern(attributes)
+        guard !prefixes.isEmpty else { attributeTable.release(handle); return [] }
+        let batch = Announcement(peer: peer, handle: handle, eligible: cost(handle) != nil,
+                                 route: single(.v4(IPv4Prefix(unchecked: 0, length: 0)), peer: peer, handle: handle))
+        var changes: [RIBChange] = []
+        var t4 = Self.take(&v4), t6 = Self.take(&v6)
         for (i, prefix) in prefixes.enumerated() {
-            let id = pathIDs.isEmpty ? 0 : pathIDs[i]
-            var paths = table[prefix] ?? []
-            if i > 0 { attributeTable.retain(handle) }
-            let path = StoredPath(peer: peer, pathID: id, attributes: handle, stale: false)
-            if let existing = paths.firstIndex(where: { $0.peer == peer && $0.pathID == id }) {
-                attributeTable.release(paths[existing].attributes)
-                paths[existing] = path
-            } else {
-                paths.append(path)
+            let path = StoredPath(peer: peer, pathID: pathIDs.isEmpty ? 0 : pathIDs[i], attributes: handle, stale: false)
+            switch prefix {
+            case .v4(let p): place(path, batch, in: &t4.slots[IPv4PrefixKey(p)], &t4.multi, prefix, &changes)
+            case .v6(let p): place(path, batch, in: &t6.slots[p], &t6.multi, prefix, &changes)
             }
-            table[prefix] = paths
-            if let change = decide(prefix) { changes.append(change) }
         }
-        if prefixes.isEmpty { attributeTable.release(handle) }
+        v4 = t4
+        v6 = t6
+        // intern counted the first prefix's reference; place released each path it replaced.
+        attributeTable.retain(handle, count: prefixes.count - 1)
         return changes
     }
 
     /// Paths `peer` withdraws.
     public mutating func withdraw(_ prefixes: [IPPrefix], pathIDs: [UInt32] = [], from peer: PeerID) -> [RIBChange] {
         var changes: [RIBChange] = []
+        var t4 = Self.take(&v4), t6 = Self.take(&v6)
         for (i, prefix) in prefixes.enumerated() {
             let id = pathIDs.isEmpty ? 0 : pathIDs[i]
-            guard var paths = table[prefix], let at = paths.firstIndex(where: { $0.peer == peer && $0.pathID == id }) else { continue }
-            attributeTable.release(paths.remove(at: at).attributes)
-            table[prefix] = paths.isEmpty ? nil : paths
-            if let change = decide(prefix) { changes.append(change) }
+            let matches = { (p: StoredPath) in p.peer == peer && p.pathID == id }
+            switch prefix {
+            case .v4(let p):
+                let key = IPv4PrefixKey(p)
+                guard let slot = t4.slots[key], t4.contains(slot, where: matches) else { continue }
+                remove(matches, in: &t4.slots[key], &t4.multi, prefix, &changes)
+            case .v6(let p):
+                guard let slot = t6.slots[p], t6.contains(slot, where: matches) else { continue }
+                remove(matches, in: &t6.slots[p], &t6.multi, prefix, &changes)
+            }
         }
+        v4 = t4
+        v6 = t6
         return changes
     }
 
@@ -127,9 +153,22 @@ public struct LocRIB: Sendable {
 
     /// Graceful restart, receiving side (RFC 4724 section 4.2): mark the restarting peer's paths stale.
     public mutating func markStale(_ peer: PeerID) {
-        for (prefix, paths) in table where paths.contains(where: { $0.peer == peer }) {
-            table[prefix] = paths.map { var p = $0; if p.peer == peer { p.stale = true }; return p }
+        func mark<K>(_ t: inout PrefixTable<K>) {
+            var i = t.slots.startIndex
+            while i != t.slots.endIndex {
+                let slot = t.slots.values[i]
+                if slot.isMulti {
+                    for j in t.multi[slot.handle].paths.indices where t.multi[slot.handle].paths[j].peer == peer {
+                        t.multi[slot.handle].paths[j].stale = true
+                    }
+                } else if slot.peer == peer.rawValue {
+                    t.slots.values[i].flags |= PrefixSlot.staleFlag
+                }
+                t.slots.formIndex(after: &i)
+            }
         }
+        mark(&v4)
+        mark(&v6)
     }
 
     /// End-of-RIB from the peer, or the restart timer ran out: the paths it did not re-announce go.
@@ -141,42 +180,206 @@ public struct LocRIB: Sendable {
     /// nil makes every next hop reachable at cost 0. Every prefix is decided again.
     public mutating func setNextHopCosts(_ costs: [IPAddress: UInt32]?) -> [RIBChange] {
         nextHopCosts = costs
-        return table.keys.sorted().compactMap { decide($0) }
+        var changes: [RIBChange] = []
+        func redecide<K>(_ t: inout PrefixTable<K>) {
+            var i = t.slots.startIndex
+            while i != t.slots.endIndex {
+                let slot = t.slots.values[i]
+                let prefix = t.slots.keys[i].prefix
+                if slot.isMulti {
+                    let entry = t.multi[slot.handle]
+                    let best = decide(entry.paths)
+                    if best != entry.best {
+                        t.multi[slot.handle].best = best
+                        changes.append(RIBChange(prefix: prefix, best: best.map { route(prefix, $0) }))
+                    }
+                } else {
+                    let eligible = cost(slot.handle) != nil
+                    if eligible != slot.isSelected {
+                        t.slots.values[i].flags ^= PrefixSlot.selectedFlag
+                        changes.append(RIBChange(prefix: prefix, best: eligible ? single(prefix, peer: slot.path.peer, handle: slot.handle) : nil))
+                    }
+                }
+                t.slots.formIndex(after: &i)
+            }
+        }
+        var t4 = Self.take(&v4), t6 = Self.take(&v6)
+        redecide(&t4)
+        redecide(&t6)
+        v4 = t4
+        v6 = t6
+        return changes.sorted { $0.prefix < $1.prefix }
+    }
+
+    // MARK: - Storage
+
+    /// What every prefix of one `announce` shares.
+    private struct Announcement {
+        var peer: PeerID
+        var handle: UInt32
+        var eligible: Bool
+        /// The route a prefix gets when this is its only path (its `prefix` set per prefix).
+        var route: SelectedRoute
+    }
+
+    /// Stores `path` in a prefix's slot: a new prefix, a replaced path, or one more path.
+    private mutating func place(_ path: StoredPath, _ batch: Announcement, in slot: inout PrefixSlot?,
+                                _ multi: inout MultiPathStore, _ prefix: IPPrefix, _ changes: inout [RIBChange]) {
+        guard let current = slot else {
+            // A prefix new to the RIB: its only path, selected when its next hop resolves.
+            slot = PrefixSlot(path, selected: batch.eligible)
+            counted(path.peer, 1)
+            if batch.eligible { var r = batch.route; r.prefix = prefix; changes.append(RIBChange(prefix: prefix, best: r)) }
+            return
+        }
+        if !current.isMulti && current.peer == path.peer.rawValue && current.pathID == path.pathID {
+            // The same path again (an implicit withdrawal, RFC 4271 section 3.1).
+            attributeTable.release(current.handle)
+            slot = PrefixSlot(path, selected: batch.eligible)
+            if current.handle != path.attributes && (current.isSelected || batch.eligible) {
+                var r = batch.route
+                r.prefix = prefix
+                changes.append(RIBChange(prefix: prefix, best: batch.eligible ? r : nil))
+            }
+            return
+        }
+        var entry: MultiPathEntry
+        let index: UInt32
+        if current.isMulti {
+            index = current.handle
+            entry = multi[index]
+            multi[index].paths = []  // the store lets go, so the appends below do not copy
+        } else {
+            entry = MultiPathEntry(paths: [current.path], best: singleChoice(current))
+            index = multi.add(entry)
+            slot = PrefixSlot(multiPathEntry: index)
+        }
+        if let i = entry.paths.firstIndex(where: { $0.peer == path.peer && $0.pathID == path.pathID }) {
+            attributeTable.release(entry.paths[i].attributes)
+            entry.paths[i] = path
+        } else {
+            entry.paths.append(path)
+            counted(path.peer, 1)
+        }
+        let best = decide(entry.paths)
+        if best != entry.best { changes.append(RIBChange(prefix: prefix, best: best.map { route(prefix, $0) })) }
+        entry.best = best
+        multi[index] = entry
+    }
+
+    /// Removes the paths `matches` selects from a prefix's slot (the prefix goes with its last path).
+    private mutating func remove(_ matches: (StoredPath) -> Bool, in slot: inout PrefixSlot?,
+                                 _ multi: inout MultiPathStore, _ prefix: IPPrefix, _ changes: inout [RIBChange]) {
+        guard let current = slot else { return }
+        if !current.isMulti {
+            guard matches(current.path) else { return }
+            attributeTable.release(current.handle)
+            counted(current.path.peer, -1)
+            slot = nil
+            if current.isSelected { changes.append(RIBChange(prefix: prefix, best: nil)) }
+            return
+        }
+        var entry = multi[current.handle]
+        let before = entry.paths.count
+        entry.paths.removeAll { p in
+            guard matches(p) else { return false }
+            attributeTable.release(p.attributes)
+            counted(p.peer, -1)
+            return true
+        }
+        guard entry.paths.count != before else { return }
+        let best: BestChoice?
+        if entry.paths.count > 1 {
+            best = decide(entry.paths)
+            multi[current.handle].paths = entry.paths
+            multi[current.handle].best = best
+        } else {
+            // Back to one path (inline) or none (the prefix goes).
+            _ = multi.remove(current.handle)
+            if let only = entry.paths.first {
+                let eligible = cost(only.attributes) != nil
+                slot = PrefixSlot(only, selected: eligible)
+                best = eligible ? BestChoice(peer: only.peer, attributes: only.attributes, reason: .onlyPath) : nil
+            } else {
+                slot = nil
+                best = nil
+            }
+        }
+        if best != entry.best { changes.append(RIBChange(prefix: prefix, best: best.map { route(prefix, $0) })) }
     }
 
     private mutating func sweep(_ matches: (StoredPath) -> Bool) -> [RIBChange] {
         var changes: [RIBChange] = []
-        for (prefix, paths) in table where paths.contains(where: matches) {
-            var kept: [StoredPath] = []
-            for p in paths { if matches(p) { attributeTable.release(p.attributes) } else { kept.append(p) } }
-            table[prefix] = kept.isEmpty ? nil : kept
-            if let change = decide(prefix) { changes.append(change) }
+        func sweep<K>(_ t: inout PrefixTable<K>) {
+            let keys = t.slots.compactMap { key, slot in t.contains(slot, where: matches) ? key : nil }
+            for key in keys { remove(matches, in: &t.slots[key], &t.multi, key.prefix, &changes) }
         }
+        var t4 = Self.take(&v4), t6 = Self.take(&v6)
+        sweep(&t4)
+        sweep(&t6)
+        v4 = t4
+        v6 = t6
         return changes.sorted { $0.prefix < $1.prefix }
     }
 
-    /// Runs the decision process for `prefix`; returns a change when the best route changed.
-    private mutating func decide(_ prefix: IPPrefix) -> RIBChange? {
-        let paths = table[prefix] ?? []
+    private mutating func counted(_ peer: PeerID, _ n: Int) {
+        storedPaths += n
+        pathsPerPeer[Int(peer.rawValue)] += n
+    }
+
+    /// Moves a table out of `self` (no copy), so it can be mutated beside the rest of the RIB.
+    private static func take<K>(_ t: inout PrefixTable<K>) -> PrefixTable<K> {
+        defer { t = PrefixTable() }
+        return t
+    }
+
+    // MARK: - Decision
+
+    /// The IGP cost to the next hop of an attribute set; nil when it does not resolve.
+    private func cost(_ handle: UInt32) -> UInt32? {
+        guard let costs = nextHopCosts else { return 0 }
+        guard let hop = attributeTable[handle].value.nextHop else { return nil }
+        return costs[hop]
+    }
+
+    private func singleChoice(_ slot: PrefixSlot) -> BestChoice? {
+        slot.isSelected ? BestChoice(peer: PeerID(rawValue: slot.peer), attributes: slot.handle, reason: .onlyPath) : nil
+    }
+
+    /// Runs the decision process over a prefix's paths.
+    private func decide(_ paths: [StoredPath]) -> BestChoice? {
         var candidates: [Candidate] = []
+        candidates.reserveCapacity(paths.count)
         for (i, p) in paths.enumerated() {
-            let entry = attributeTable[p.attributes]
-            var cost: UInt32 = 0
-            if let costs = nextHopCosts {
-                guard let hop = entry.value.nextHop, let c = costs[hop] else { continue }
-                cost = c
-            }
-            candidates.append(Candidate(index: i, key: entry.key, peer: peers[Int(p.peer.rawValue)], igpCost: cost))
+            guard let cost = cost(p.attributes) else { continue }
+            candidates.append(Candidate(index: i, key: attributeTable[p.attributes].key, peer: peers[Int(p.peer.rawValue)], igpCost: cost))
         }
-        var selected: SelectedRoute?
-        if let (winner, reason, multipath) = DecisionProcess.select(candidates, options: options) {
-            let p = paths[winner]
-            selected = SelectedRoute(prefix: prefix, peer: peers[Int(p.peer.rawValue)], attributes: attributeTable[p.attributes].value,
-                                     reason: reason,
-                                     multipathNextHops: multipath.compactMap { attributeTable[paths[$0].attributes].value.nextHop })
-        }
-        guard selected != bests[prefix] else { return nil }
-        bests[prefix] = selected
-        return RIBChange(prefix: prefix, best: selected)
+        guard let (winner, reason, multipath) = DecisionProcess.select(candidates, options: options) else { return nil }
+        let hops = multipath.count > 1 ? multipath.compactMap { attributeTable[paths[$0].attributes].value.nextHop } : []
+        return BestChoice(peer: paths[winner].peer, attributes: paths[winner].attributes, reason: reason, multipathNextHops: hops)
+    }
+
+    private func selected(_ prefix: IPPrefix, _ slot: PrefixSlot, _ multi: MultiPathStore) -> SelectedRoute? {
+        if slot.isMulti { return multi[slot.handle].best.map { route(prefix, $0) } }
+        return slot.isSelected ? single(prefix, peer: slot.path.peer, handle: slot.handle) : nil
+    }
+
+    private func single(_ prefix: IPPrefix, peer: PeerID, handle: UInt32) -> SelectedRoute {
+        route(prefix, BestChoice(peer: peer, attributes: handle, reason: .onlyPath))
+    }
+
+    private func route(_ prefix: IPPrefix, _ choice: BestChoice) -> SelectedRoute {
+        let attributes = attributeTable[choice.attributes].value
+        let hops = choice.multipathNextHops.isEmpty ? attributes.nextHop.map { [$0] } ?? [] : choice.multipathNextHops
+        return SelectedRoute(prefix: prefix, peer: peers[Int(choice.peer.rawValue)], attributes: attributes,
+                             reason: choice.reason, multipathNextHops: hops)
+    }
+}
+
+extension LocRIB {
+    /// The stored paths of a prefix and its best, as handles.
+    private func pathsAndBest<K>(_ t: PrefixTable<K>, _ key: K) -> ([StoredPath], BestChoice?) {
+        guard let slot = t.slots[key] else { return ([], nil) }
+        return (t.paths(slot), slot.isMulti ? t.multi[slot.handle].best : singleChoice(slot))
     }
 }

@@ -73,7 +73,7 @@ struct AttributeTable: Sendable {
         return handle
     }
 
-    mutating func retain(_ handle: UInt32) { entries[Int(handle)]!.references += 1 }
+    mutating func retain(_ handle: UInt32, count: Int = 1) { entries[Int(handle)]!.references += count }
 
     mutating func release(_ handle: UInt32) {
         entries[Int(handle)]!.references -= 1
