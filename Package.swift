@@ -38,7 +38,7 @@ let package = Package(
             dependencies: ["IPAddressing", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         // Pure BGP logic: the RFC 4271 session FSM (and, next, the RIB and policy). No I/O, no clock.
-        .target(name: "BGPCore", dependencies: ["BGPWire", "IPAddressing"], swiftSettings: strict),
+        .target(name: "BGPCore", dependencies: ["BGPWire", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         // The BGP transport: SwiftNIO listener and connections executing BGPCore's FSM; TCP MD5, GTSM.
         .target(
             name: "BGPSpeaker",
@@ -102,6 +102,8 @@ let package = Package(
         // --- issue 7: IPAM and the datastore ---
         // Pure IPAM: pools, blocks (a bitmap each), allocation, GC, report; `protocol Datastore`.
         .target(name: "IPAM", dependencies: ["IPAddressing"], swiftSettings: strict),
+        // SplitMix64, the one seeded generator: FSM jitter and replayable property tests.
+        .target(name: "SeededRandom", swiftSettings: strict),
         // The control API's request and response bodies, shared by the agent and the CLI (Foundation only).
         .target(name: "AgentAPI", swiftSettings: strict),
         // Datastore implementations: SQLite (GRDB, WAL), etcd v3 (JSON gateway via async-http-client),
@@ -117,10 +119,10 @@ let package = Package(
         // Release-mode micro-benchmark of allocate + release (BENCHMARKS.md).
         .executableTarget(name: "routed-ipam-bench", dependencies: ["Datastore", "IPAM"],
                           path: "Benchmarks/IPAMBench", swiftSettings: strict),
-        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing"], swiftSettings: strict),
+        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "DatastoreTests",
-            dependencies: ["Datastore", "IPAM", "IPAddressing", "routed-ipam-crash-helper",
+            dependencies: ["Datastore", "IPAM", "IPAddressing", "SeededRandom", "routed-ipam-crash-helper",
                            // the test etcd runs in a namespace; the client's event loop enters it
                            "Netlink", "CNetlinkShim", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -130,7 +132,7 @@ let package = Package(
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",
-            dependencies: ["BGPWire", "BGPWireFuzz", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["BGPWire", "BGPWireFuzz", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
