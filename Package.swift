@@ -150,8 +150,12 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict),
         // The `routed` executable's commands, run as a user would; the text renderers; contrib/ configs in BIRD and FRR.
-        .testTarget(name: "CLITests", dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab"],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
         // --- end issue 8, CLI half ---
         // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
         .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
