@@ -28,7 +28,7 @@ public enum IPAMText {
     }
 
     /// `pool 'containers' (10.244.0.0/16, /26 blocks): 3 of 1024 blocks claimed, 5 of 65536 addresses in use`.
-    static func summary(_ p: IPAMReportBody.Pool) -> String {
+    public static func summary(_ p: IPAMReportBody.Pool) -> String {
         let log2Size = p.blockSize.trailingZeroBitCount
         let addresses: String
         if let blocks = Int(p.blockCapacity), blocks.trailingZeroBitCount + log2Size < 63 {
