@@ -20,8 +20,17 @@ struct ClientOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    @Option(help: ArgumentHelp("Give up when the agent has not answered within this many seconds.", valueName: "seconds"))
+    var timeout = 30
+
+    func validate() throws {
+        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout \(timeout): give 1 to 3600 seconds") }
+    }
+
     /// The client for the socket chosen by `--socket`, `ROUTED_SOCKET` or the default.
-    var client: AgentClient { AgentClient(socketPath: AgentClient.socketPath(option: socket)) }
+    var client: AgentClient {
+        AgentClient(socketPath: AgentClient.socketPath(option: socket), timeout: .seconds(timeout))
+    }
 
     /// Prints `value` as `-o` asks: its JSON body, or the text `render` makes of it.
     func print<Value: Encodable>(_ value: Value, text render: (Value) -> String) throws {

@@ -51,6 +51,39 @@ import Testing
             == AddPolicyRequest(action: "deny", from: "lamp", to: "lnmp", proto: "udp", port: "53", oneWay: true, log: true))
     }
 
+    @Test func ipamShowAsksTheAgentWithoutDatastore() async throws {
+        let report = IPAMReportBody(
+            pools: [.init(pool: "containers", cidr: "10.244.0.0/16", blockLength: 26, blocksClaimed: 1, blockCapacity: "1024",
+                          addressesAllocated: 1, addressesReserved: 0, blockSize: 64)],
+            blocks: [.init(cidr: "10.244.0.0/26", pool: "containers", host: "host1", network: "lamp", allocated: 1, reserved: 0,
+                           size: 64, hostGone: false)],
+            leaked: [], orphanedBlocks: [], unbacked: [])
+        let body = Self.json(report)
+        let server = try await CannedHTTPServer.start { _ in .init(status: 200, body: body) }
+        defer { Task { await server.stop() } }
+        let text = try RoutedBinary.run(["ipam", "show", "--socket", server.path])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.hasPrefix("POOL\n  pool 'containers' (10.244.0.0/16, /26 blocks): 1 of 1024 blocks claimed, 1 of 65536 addresses in use\n"),
+                "\(text.out)")
+        let json = try RoutedBinary.run(["ipam", "show", "-o", "json", "--socket", server.path])
+        #expect(json.out == body + "\n")
+        #expect(server.requests.map(\.uri) == ["/v1/ipam", "/v1/ipam"])
+    }
+
+    @Test func statusJSONIsTheAgentStatus() async throws {
+        let status = AgentStatus(localAS: 64512, routerID: "10.0.0.11", hostname: "host1", version: "0.1.0",
+                                 startedAt: Date(timeIntervalSince1970: 1_795_000_000), socket: "/run/routed/routed.sock",
+                                 datastore: "sqlite:/var/lib/routed/routed.sqlite", health: Health(healthy: true, checks: ["bgp": "ok"]),
+                                 peers: [], blocks: [], endpoints: 0, networks: 0)
+        let server = try await CannedHTTPServer.start { _ in .init(status: 200, body: Self.json(status)) }
+        defer { Task { await server.stop() } }
+        let json = try RoutedBinary.run(["status", "-o", "json", "--socket", server.path])
+        #expect(json.status == 0, "\(json.err)")
+        #expect(try ControlAPI.decoder.decode(AgentStatus.self, from: Data(json.out.utf8)) == status)
+        let text = try RoutedBinary.run(["status", "--socket", server.path])
+        #expect(text.out.hasPrefix("routed 0.1.0 on host1: AS 64512, router id 10.0.0.11, up "), "\(text.out)")
+    }
+
     struct Refusal: Sendable, CustomTestStringConvertible {
         var args: [String]
         var body: APIErrorBody

@@ -50,6 +50,8 @@ import Testing
         Case(args: ["policy", "default", "maybe"], says: "The value 'maybe' is invalid for '<action>'"),
         Case(args: ["status", "-o", "yaml"], says: "The value 'yaml' is invalid for '-o <output>'"),
         Case(args: ["ipam", "show", "--datastore", "mysql://x"], says: "Error"),
+        Case(args: ["ipam", "show", "--datastore", "sqlite:/tmp/x.sqlite", "--socket", "/tmp/y.sock"], says: "give one or the other"),
+        Case(args: ["network", "list", "--timeout", "0"], says: "--timeout 0: give 1 to 3600 seconds"),
     ]
 
     @Test(arguments: cases)
