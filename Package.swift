@@ -50,7 +50,7 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore",
+            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -138,8 +138,27 @@ let package = Package(
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
         .target(name: "InteropLab", path: "Tests/InteropLab", swiftSettings: strict),
         .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
-        // The `routed` executable's commands, run as a user would.
-        .testTarget(name: "CLITests", dependencies: ["Datastore", "IPAM", "routed"], swiftSettings: strict),
+        // --- issue 8, CLI half: the control API client and the commands that use it ---
+        // A typed client of every ControlAPI path over the agent's Unix socket (async-http-client, http+unix).
+        .target(
+            name: "AgentClient",
+            dependencies: ["AgentAPI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        // The client against a real HTTP/1.1 server on a Unix socket the test creates (NIO).
+        .testTarget(
+            name: "AgentClientTests",
+            dependencies: ["AgentClient", "AgentAPI", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        // The `routed` executable's commands, run as a user would; the text renderers; contrib/ configs in BIRD and FRR.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        // --- end issue 8, CLI half ---
         // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
         .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
     ],
