@@ -92,7 +92,7 @@ let package = Package(
             path: "Benchmarks/RIBBench", swiftSettings: strict),
         // --- end issue 4 ---
 
-        .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing"], swiftSettings: strict),
+        .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "BGPSpeakerTests",
             dependencies: ["BGPSpeaker", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),

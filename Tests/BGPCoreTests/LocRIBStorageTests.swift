@@ -2,23 +2,12 @@ import Testing
 import BGPWire
 import IPAddressing
 @testable import BGPCore
+import SeededRandom
 
 /// The compact Loc-RIB storage (inline single paths, multi-path entries, IPv4 keys as one word)
 /// behaves exactly like the plain dictionary-of-arrays RIB it replaced (`ReferenceRIB`): seeded
 /// random operations run on both, and every change list, best route, path list and count agree.
 @Suite struct LocRIBStorageTests {
-    /// SplitMix64: the same operations on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let peers = [
         RIBPeer(address: IPAddress("192.0.2.1")!, asn: 65001, routerID: IPv4Address("10.0.0.1")!, isExternal: true),
         RIBPeer(address: IPAddress("192.0.2.2")!, asn: 65002, routerID: IPv4Address("10.0.0.2")!, isExternal: true),
@@ -48,7 +37,7 @@ import IPAddressing
 
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64], [false, true])
     func randomOperationsAgreeWithTheReference(seed: UInt64, multipath: Bool) {
-        var rng = Seeded(state: seed)
+        var rng = SplitMix64(seed: seed)
         let options = DecisionOptions(alwaysCompareMED: seed % 2 == 0, multipath: multipath)
         var rib = LocRIB(options: options)
         var reference = ReferenceRIB(options: options)
