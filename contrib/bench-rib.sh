@@ -57,7 +57,7 @@ cleanup() {
     done
     ip netns del "$NS_L" 2>/dev/null
     ip netns del "$NS_D" 2>/dev/null
-    rm -rf "$RUN"
+    [[ -n ${KEEP:-} ]] && echo "kept $RUN" >&2 || rm -rf "$RUN"
 }
 trap cleanup EXIT INT TERM
 
@@ -189,8 +189,9 @@ measure() {
     ip netns exec "$NS_L" "$ROUTED" bgp-load --peer $A_D --as 65001 --router-id $A_L --local $A_L \
         --prefixes "$N" --start "10.0.0.0/$length" --hold 600 > "$RUN/load.out" 2> "$RUN/load.err" &
     local lpid=$!; PIDS+=("$lpid")
-    wait_for "Established ($who)" 60 grep -q '"event":"established"' "$RUN/load.out"
+    wait_for "Established ($who)" 60 grep -q '"event":"established".*"wall":[0-9]' "$RUN/load.out"
     local established; established=$(sed -n 's/.*"event":"established".*"wall":\([0-9.e+]*\).*/\1/p' "$RUN/load.out" | head -1)
+    [[ -n $established ]] || { echo "$who /$length: no Established time in $(cat "$RUN/load.out")" >&2; return 1; }
     local end=$(( $(date +%s) + 300 )) count=0 done_at=""
     while (( $(date +%s) < end )); do
         count=$("count_$who")

@@ -29,8 +29,8 @@ public struct RIBChange: Hashable, Sendable {
 /// policy), the best path per prefix with the reason it won, and a change list per operation.
 /// Pure: next-hop reachability and IGP costs come in as data (`setNextHopCosts`).
 ///
-/// Storage (about 45 bytes per single-path IPv4 prefix, BIRD's is ~94): one hash table per family,
-/// IPv4 keyed by a 64-bit word; a prefix with one path keeps it inline in its 12-byte slot with the
+/// Storage (about 50 bytes per single-path IPv4 prefix, BIRD's is ~94): one open-addressing hash
+/// table per family (`PrefixHashTable`), IPv4 keyed by a 64-bit word; a prefix with one path keeps it inline in its 12-byte slot with the
 /// selection as one bit, and only prefixes with several paths get an out-of-line entry. Attributes
 /// are interned (`AttributeTable`), so a path is a 4-byte handle; `SelectedRoute`s are built on
 /// demand, never stored.
@@ -95,7 +95,7 @@ public struct LocRIB: Sendable {
     /// Every best route, in prefix order.
     public var routes: [SelectedRoute] {
         func all<K>(_ t: PrefixTable<K>) -> [SelectedRoute] {
-            t.slots.sorted { $0.key < $1.key }.compactMap { selected($0.key.prefix, $0.value, t.multi) }
+            t.slots.entries.sorted { $0.key < $1.key }.compactMap { selected($0.key.prefix, $0.value, t.multi) }
         }
         return all(v4) + all(v6)
     }
@@ -154,17 +154,15 @@ public struct LocRIB: Sendable {
     /// Graceful restart, receiving side (RFC 4724 section 4.2): mark the restarting peer's paths stale.
     public mutating func markStale(_ peer: PeerID) {
         func mark<K>(_ t: inout PrefixTable<K>) {
-            var i = t.slots.startIndex
-            while i != t.slots.endIndex {
-                let slot = t.slots.values[i]
+            for i in 0..<t.slots.capacity where t.slots.isOccupied(i) {
+                let slot = t.slots[bucket: i]
                 if slot.isMulti {
                     for j in t.multi[slot.handle].paths.indices where t.multi[slot.handle].paths[j].peer == peer {
                         t.multi[slot.handle].paths[j].stale = true
                     }
                 } else if slot.peer == peer.rawValue {
-                    t.slots.values[i].flags |= PrefixSlot.staleFlag
+                    t.slots[bucket: i].flags |= PrefixSlot.staleFlag
                 }
-                t.slots.formIndex(after: &i)
             }
         }
         mark(&v4)
@@ -182,10 +180,9 @@ public struct LocRIB: Sendable {
         nextHopCosts = costs
         var changes: [RIBChange] = []
         func redecide<K>(_ t: inout PrefixTable<K>) {
-            var i = t.slots.startIndex
-            while i != t.slots.endIndex {
-                let slot = t.slots.values[i]
-                let prefix = t.slots.keys[i].prefix
+            for i in 0..<t.slots.capacity where t.slots.isOccupied(i) {
+                let slot = t.slots[bucket: i]
+                let prefix = t.slots.key(at: i).prefix
                 if slot.isMulti {
                     let entry = t.multi[slot.handle]
                     let best = decide(entry.paths)
@@ -196,11 +193,10 @@ public struct LocRIB: Sendable {
                 } else {
                     let eligible = cost(slot.handle) != nil
                     if eligible != slot.isSelected {
-                        t.slots.values[i].flags ^= PrefixSlot.selectedFlag
+                        t.slots[bucket: i].flags ^= PrefixSlot.selectedFlag
                         changes.append(RIBChange(prefix: prefix, best: eligible ? single(prefix, peer: slot.path.peer, handle: slot.handle) : nil))
                     }
                 }
-                t.slots.formIndex(after: &i)
             }
         }
         var t4 = Self.take(&v4), t6 = Self.take(&v6)
@@ -311,7 +307,7 @@ public struct LocRIB: Sendable {
     private mutating func sweep(_ matches: (StoredPath) -> Bool) -> [RIBChange] {
         var changes: [RIBChange] = []
         func sweep<K>(_ t: inout PrefixTable<K>) {
-            let keys = t.slots.compactMap { key, slot in t.contains(slot, where: matches) ? key : nil }
+            let keys = t.slots.entries.compactMap { e in t.contains(e.value, where: matches) ? e.key : nil }
             for key in keys { remove(matches, in: &t.slots[key], &t.multi, key.prefix, &changes) }
         }
         var t4 = Self.take(&v4), t6 = Self.take(&v6)

@@ -42,6 +42,9 @@ struct PrefixSlot: Sendable {
         flags = 0
     }
 
+    /// What an empty bucket of `PrefixHashTable` holds.
+    static let vacant = PrefixSlot(multiPathEntry: .max)
+
     var isMulti: Bool { peer == Self.multi }
     var isSelected: Bool { flags & Self.selectedFlag != 0 }
     var path: StoredPath {
@@ -96,6 +99,10 @@ struct MultiPathStore: Sendable {
 /// How a family's prefixes are keyed in its table.
 protocol PrefixKey: Hashable, Comparable, Sendable {
     var prefix: IPPrefix { get }
+    /// 64 bits that differ between keys, for `PrefixHashTable` to hash.
+    var hash64: UInt64 { get }
+    /// A value no prefix has: an empty bucket.
+    static var vacant: Self { get }
 }
 
 /// An IPv4 prefix as one 64-bit word, address then length: 8 bytes to hash and store (an `IPPrefix`
@@ -103,17 +110,24 @@ protocol PrefixKey: Hashable, Comparable, Sendable {
 struct IPv4PrefixKey: PrefixKey {
     let raw: UInt64
     init(_ p: IPv4Prefix) { raw = UInt64(p.address.value) << 8 | UInt64(p.length) }
+    private init(raw: UInt64) { self.raw = raw }
+    var hash64: UInt64 { raw }
+    /// Length 255: no prefix.
+    static let vacant = IPv4PrefixKey(raw: .max)
     var prefix: IPPrefix { .v4(IPv4Prefix(unchecked: UInt32(truncatingIfNeeded: raw >> 8), length: UInt8(truncatingIfNeeded: raw))) }
     static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
 }
 
 extension IPv6Prefix: PrefixKey {
     var prefix: IPPrefix { .v6(self) }
+    var hash64: UInt64 { (address.high &* 0xFF51_AFD7_ED55_8CCD) ^ address.low ^ UInt64(length) &<< 56 }
+    /// Length 255: no prefix.
+    static let vacant = IPv6Prefix(unchecked: IPv6Address(high: .max, low: .max), length: 255)
 }
 
 /// One address family's prefixes: a hash table of inline slots, and the multi-path entries.
 struct PrefixTable<Key: PrefixKey>: Sendable {
-    var slots: [Key: PrefixSlot] = [:]
+    var slots = PrefixHashTable<Key>()
     var multi = MultiPathStore()
 
     /// The paths of a slot, the inline one or the entry's.

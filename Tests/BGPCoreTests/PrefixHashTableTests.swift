@@ -1,0 +1,42 @@
+import Testing
+import IPAddressing
+@testable import BGPCore
+import SeededRandom
+
+/// The Loc-RIB's open-addressing table agrees with `Dictionary` through seeded random inserts,
+/// replacements and deletions (backward-shift deletion across wrap-around and growth included).
+@Suite struct PrefixHashTableTests {
+    static func slot(_ n: UInt32) -> PrefixSlot {
+        PrefixSlot(StoredPath(peer: PeerID(rawValue: UInt16(n % 7)), pathID: n, attributes: n, stale: false), selected: n % 2 == 0)
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomOperationsAgreeWithADictionary(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        var table = PrefixHashTable<IPv4PrefixKey>()
+        var model: [IPv4PrefixKey: UInt32] = [:]
+        // Few distinct keys (/24s and /32s of one /16, and the default route), so runs collide and deletions shift.
+        let keys = (0..<3000).map { i -> IPv4PrefixKey in
+            i == 0 ? IPv4PrefixKey(IPv4Prefix(unchecked: 0, length: 0))
+                : IPv4PrefixKey(IPv4Prefix(unchecked: 0x0A00_0000 | UInt32(i % 1500) << (i < 1500 ? 8 : 0), length: i < 1500 ? 24 : 32))
+        }
+        for step in 0..<30_000 {
+            let key = keys.randomElement(using: &rng)!
+            if Int.random(in: 0..<3, using: &rng) == 0 {
+                table[key] = nil
+                model[key] = nil
+            } else {
+                let n = UInt32.random(in: 0...1000, using: &rng)
+                table[key] = Self.slot(n)
+                model[key] = n
+            }
+            if step % 1000 == 999 || step < 50 {
+                #expect(table.count == model.count, "seed \(seed) step \(step)")
+                for k in keys { #expect(table[k]?.pathID == model[k], "seed \(seed) step \(step) key \(k.prefix)") }
+                #expect(Set(table.entries.map { $0.key.raw }) == Set(model.keys.map(\.raw)))
+            }
+        }
+        for k in keys { table[k] = nil }
+        #expect(table.count == 0 && table.entries.isEmpty)
+    }
+}
