@@ -73,6 +73,9 @@ stop() {
     for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
     PIDS=("${kept[@]}")
 }
+# Empty an output file before a background command writes it: the command's own redirection
+# happens in the forked child, after the parent may already be reading the file.
+fresh() { : > "$1"; }
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # wait_for DESCRIPTION SECONDS COMMAND...: poll every 10 ms until COMMAND succeeds.
 wait_for() {
@@ -95,6 +98,7 @@ ip -n "$NS_D" link set "${P}b" up
 
 # --- the receivers: start_X launches and waits until ready (sets RPID); count_X prints its RIB count.
 start_routed() {
+    fresh "$RUN/routed.out"
     ip netns exec "$NS_D" "$ROUTED" bgp-speaker --as 65000 --router-id $A_D --listen $A_D \
         --peer "$A_L,as=65001,passive" --report-received "$N" > "$RUN/routed.out" 2> "$RUN/routed.err" &
     RPID=$!; PIDS+=("$RPID")
@@ -186,6 +190,7 @@ measure() {
     local pid=$RPID
     sleep 0.5
     local rss0; rss0=$(kib "$pid" VmRSS)
+    fresh "$RUN/load.out"
     ip netns exec "$NS_L" "$ROUTED" bgp-load --peer $A_D --as 65001 --router-id $A_L --local $A_L \
         --prefixes "$N" --start "10.0.0.0/$length" --hold 600 > "$RUN/load.out" 2> "$RUN/load.err" &
     local lpid=$!; PIDS+=("$lpid")
@@ -220,6 +225,7 @@ sys.stdout.write("".join(f"{ipaddress.IPv4Address(base + i * step)}/{length}\n" 
 EOF
     start_bird_advertised
     local bpid=$RPID
+    fresh "$RUN/adv.out"
     ip netns exec "$NS_L" "$ROUTED" bgp-speaker --as 65001 --router-id $A_L --peer "$A_D,as=65000,local=$A_L" \
         --originate-file "$RUN/originate.txt" > "$RUN/adv.out" 2> "$RUN/adv.err" &
     local spid=$!; PIDS+=("$spid")
