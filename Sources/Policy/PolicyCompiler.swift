@@ -17,6 +17,8 @@ public enum PolicyCompiler {
                                endpoints: [LocalEndpoint] = []) -> Ruleset {
         var r = Ruleset()
         r.defaultAction = book.defaultAction
+        r.networkNames = [.world: "world", .host: "host"]
+        for n in book.networks.values { r.networkNames[n.id] = n.name.rawValue }
         addMemberships(&r, memberships, endpoints)
         addVerdicts(&r, book)
         for ep in endpoints {
@@ -29,6 +31,19 @@ public enum PolicyCompiler {
             }
         }
         return r
+    }
+
+    /// `r` with everything that depends on the book recompiled (verdicts, policy chains, the
+    /// default, network names) and the address partition and anti-spoofing kept: what a policy
+    /// change needs, in O(policies).
+    public static func recompilePolicies(_ r: Ruleset, _ book: PolicyBook) -> Ruleset {
+        var out = r
+        out.pairVerdicts = [:]; out.protoVerdicts = [:]; out.portVerdicts = [:]; out.policyChains = [:]
+        out.defaultAction = book.defaultAction
+        out.networkNames = [.world: "world", .host: "host"]
+        for n in book.networks.values { out.networkNames[n.id] = n.name.rawValue }
+        addVerdicts(&out, book)
+        return out
     }
 
     static func addMemberships(_ r: inout Ruleset, _ m: Memberships, _ endpoints: [LocalEndpoint]) {

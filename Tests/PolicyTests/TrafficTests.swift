@@ -41,10 +41,12 @@ struct TrafficTests {
         #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
         #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
-        if path == .nftText {
-            // nft 1.0.6 cannot list the libnftnl form's hook chains (ARCHITECTURE.md): whole-table listing is text-only.
-            let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
-            #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "routed policy list shows the hits")
+        let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
+        #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "nft list table inet routed shows the hits")
+        if let kernel = lab.kernel {
+            let read = try kernel.counters()
+            #expect((read[PolicyID(rawValue: 1)]?.packets ?? 0) == hits[PolicyID(rawValue: 1)]?.packets,
+                    "the counters read through netlink are the ones nft shows")
         }
 
         // Port-specific allow under the broad deny.
