@@ -102,14 +102,16 @@ nonisolated func bench(runs: Int) throws {
             ("policy added: deny n5 n500 udp 53", { _ = try engine.addPolicy(extra) }, { try engine.removePolicy(engine.book.sortedPolicies.last!.id) }),
             ("default action changed", { try engine.setDefault(.deny) }, { try engine.setDefault(.allow) }),
         ] as [(String, () throws -> Void, () throws -> Void)] {
-            var times: [Duration] = [], undos: [Duration] = []
+            var times: [Duration] = [], undos: [Duration] = [], batch: [Duration] = []
             var changes = 0
             for _ in 0..<runs {
                 times.append(try clock.measure { try doIt() })
                 changes = engine.lastDiff.changeCount
+                batch.append(engine.lastBatchTime)
                 undos.append(try clock.measure { try undo() })
             }
             results.append((label, times, changes))
+            results.append(("  of which the batch (build, send, ACK)", batch, changes))
             results.append(("  undone", undos, engine.lastDiff.changeCount))
         }
         for (label, times, changes) in results { line("\(label) (\(changes) changes)", times) }

@@ -10,9 +10,9 @@ public struct Relation: Hashable, Sendable {
 /// Every (source, destination) relation of a ruleset, by source, and the sources reaching each
 /// destination. Depends on the policies only, not on the memberships.
 public struct RelationIndex: Sendable {
-    public let bySource: [NetworkID: [NetworkID: Relation]]
+    public private(set) var bySource: [NetworkID: [NetworkID: Relation]]
     /// Destination → the sources that have a relation towards it.
-    public let sourcesReaching: [NetworkID: Set<NetworkID>]
+    public private(set) var sourcesReaching: [NetworkID: Set<NetworkID>]
 
     public init(_ r: Ruleset) {
         var rel: [NetworkID: [NetworkID: Relation]] = [:]
@@ -26,6 +26,36 @@ public struct RelationIndex: Sendable {
     }
 }
 
+extension RelationIndex {
+    /// The index with the relations of `sources` read again from `r` (the others unchanged):
+    /// after a policy change that touched only those networks.
+    public func updating(sources: Set<NetworkID>, from r: Ruleset) -> RelationIndex {
+        var copy = self
+        copy.update(sources: sources, from: r)
+        return copy
+    }
+
+    /// `updating(sources:from:)` in place.
+    public mutating func update(sources: Set<NetworkID>, from r: Ruleset) {
+        var fresh: [NetworkID: [NetworkID: Relation]] = [:]
+        for (k, v) in r.pairVerdicts where sources.contains(k.src) { fresh[k.src, default: [:]][k.dst, default: Relation()].pair = v }
+        for (k, v) in r.protoVerdicts where sources.contains(k.pair.src) { fresh[k.pair.src, default: [:]][k.pair.dst, default: Relation()].protos[k.proto] = v }
+        for (k, v) in r.portVerdicts where sources.contains(k.pair.src) { fresh[k.pair.src, default: [:]][k.pair.dst, default: Relation()].ports[k] = v }
+        for s in sources {
+            for d in bySource[s]?.keys ?? [:].keys {
+                sourcesReaching[d]?.remove(s)
+                if sourcesReaching[d]?.isEmpty == true { sourcesReaching[d] = nil }
+            }
+            bySource[s] = fresh[s]
+            for d in fresh[s]?.keys ?? [:].keys { sourcesReaching[d, default: []].insert(s) }
+        }
+    }
+
+    init(bySource: [NetworkID: [NetworkID: Relation]], sourcesReaching: [NetworkID: Set<NetworkID>]) {
+        self.bySource = bySource; self.sourcesReaching = sourcesReaching
+    }
+}
+
 /// The names of the objects that belong to one source network.
 public struct SourceObjects: Hashable, Sendable {
     public var maps: Set<String> = []
@@ -35,8 +65,8 @@ public struct SourceObjects: Hashable, Sendable {
 /// Turns a `Ruleset` into a `TableLayout` (see its doc comment for the shape), whole or piece
 /// by piece: the policy engine rebuilds only the pieces a change touches.
 public struct LayoutBuilder: Sendable {
-    public let ruleset: Ruleset
-    public let relations: RelationIndex
+    public private(set) var ruleset: Ruleset
+    public private(set) var relations: RelationIndex
     let ranges4: [NetworkID: [AddressInterval<UInt32>]]
     let ranges6: [NetworkID: [AddressInterval<UInt128>]]
 
@@ -57,6 +87,14 @@ public struct LayoutBuilder: Sendable {
 
     init(_ r: Ruleset, relations: RelationIndex, ranges4: [NetworkID: [AddressInterval<UInt32>]], ranges6: [NetworkID: [AddressInterval<UInt128>]]) {
         ruleset = r; self.relations = relations; self.ranges4 = ranges4; self.ranges6 = ranges6
+    }
+
+    /// Recompiles, in place, the verdicts of the pairs touching `nets` and the chains of the
+    /// policies `ids` from `book`, and the relations of those networks (a policy change; the
+    /// address partition stays). Calling it again with the previous book undoes it.
+    public mutating func recompilePolicies(_ book: PolicyBook, touching nets: Set<NetworkID>, policies ids: Set<PolicyID>) {
+        PolicyCompiler.recompilePolicies(&ruleset, book, touching: nets, policies: ids)
+        relations.update(sources: nets, from: ruleset)
     }
 
     /// Networks with a chain `from-<id>`: every network holding addresses.
@@ -135,20 +173,25 @@ public struct LayoutBuilder: Sendable {
         }
     }
 
-    /// Chain `unmatched` (the default action) and the hook chains. The hook chains name only
-    /// the dispatch maps that have elements, so call this after `addDispatchMaps`.
+    /// Whether map `to-host4` (or `to-host6`) has elements.
+    func hasToHost(v6: Bool) -> Bool {
+        (relations.sourcesReaching[.host] ?? []).contains { v6 ? ranges6[$0] != nil : ranges4[$0] != nil }
+    }
+
+    /// Chain `unmatched` (the default action) and the hook chains, which name only the dispatch
+    /// maps that have elements.
     public func addFixedChains(into t: inout TableLayout) {
         let d = ruleset.defaultAction
         t.chains[TableLayout.unmatched] = LayoutChain(rules: [.count(d, logPrefix: nil)])
         let unmatched = LayoutRule.target(.chain(TableLayout.unmatched))
         t.chains["prerouting"] = LayoutChain(hook: .prerouting, rules: [.antiSpoof(v6: false), .antiSpoof(v6: true)])
         var forward: [LayoutRule] = [.acceptEstablished]
-        for v6 in [false, true] where t.maps[TableLayout.sourceMap(v6: v6)] != nil {
+        for v6 in [false, true] where v6 ? !ruleset.addresses6.isEmpty : !ruleset.addresses4.isEmpty {
             forward.append(.sourceVmap(v6: v6, map: TableLayout.sourceMap(v6: v6)))
         }
         t.chains["forward"] = LayoutChain(hook: .forward, rules: forward + [unmatched])
         var input: [LayoutRule] = [.acceptLoopback(input: true), .acceptEstablished]
-        for v6 in [false, true] where t.maps[TableLayout.toHostMap(v6: v6)] != nil {
+        for v6 in [false, true] where hasToHost(v6: v6) {
             input.append(.sourceVmap(v6: v6, map: TableLayout.toHostMap(v6: v6)))
         }
         t.chains["input"] = LayoutChain(hook: .input, rules: input + [unmatched])

@@ -37,11 +37,21 @@ public final class PolicyEngine {
     /// This host's workload interfaces by host-side interface name.
     public private(set) var endpoints: [String: LocalEndpoint] = [:]
     /// The compiled policy now in the kernel.
-    public private(set) var ruleset = Ruleset()
+    public var ruleset: Ruleset {
+        var r = builder.ruleset
+        r.workloadInterfaces = workloads; r.antiSpoof4 = antiSpoof4; r.antiSpoof6 = antiSpoof6
+        return r
+    }
+    private var workloads: Set<String> = []
+    private var antiSpoof4 = Ruleset().antiSpoof4
+    private var antiSpoof6 = Ruleset().antiSpoof6
     /// The table now in the kernel.
     public private(set) var layout: TableLayout?
     /// The last change's diff (what was sent), for tests and logs.
     public private(set) var lastDiff = RulesetDiff()
+    /// How long the last change's batch took from build to the kernel's ACK (the rest of a
+    /// change is computing it), for the benchmark and logs.
+    public private(set) var lastBatchTime: Duration = .zero
 
     private var builder = LayoutBuilder(Ruleset())
     private var objectsOf: [NetworkID: SourceObjects] = [:]
@@ -56,20 +66,25 @@ public final class PolicyEngine {
         var eps: [String: LocalEndpoint] = [:]
         for e in endpoints { eps[e.ifname] = e }
         let r = PolicyCompiler.compile(book, memberships: memberships, endpoints: Array(eps.values))
-        let b = LayoutBuilder(r)
+        let b = LayoutBuilder(Self.lite(r))
         var t = TableLayout()
         b.addDispatchMaps(into: &t)
-        b.addAntiSpoofSets(into: &t)
+        LayoutBuilder(r).addAntiSpoofSets(into: &t)
         b.addPolicyChains(into: &t)
         var objects: [NetworkID: SourceObjects] = [:]
         for s in b.networksWithObjects { objects[s] = b.addObjects(ofSource: s, into: &t) }
         b.addFixedChains(into: &t)
-        do { try programmer.replace(with: t) } catch { throw .kernel(error) }
+        do {
+            let batch = NFTBatch(family: .inet, table: TableLayout.table)
+            try RulesetProgram.replace(with: t, into: batch)
+            try programmer.socket.apply(batch)
+        } catch { throw .kernel(error) }
         var i4 = PrefixIndex<UInt32>(), i6 = PrefixIndex<UInt128>()
         for (p, n) in memberships.all { Self.index(p, n, add: true, &i4, &i6) }
         for e in eps.values { for a in e.addresses { Self.index(Self.hostPrefix(a), e.network, add: true, &i4, &i6) } }
         self.book = book; self.memberships = memberships; self.endpoints = eps
-        ruleset = r; layout = t; builder = b; objectsOf = objects; index4 = i4; index6 = i6
+        layout = t; builder = b; objectsOf = objects; index4 = i4; index6 = i6
+        workloads = r.workloadInterfaces; antiSpoof4 = r.antiSpoof4; antiSpoof6 = r.antiSpoof6
         lastDiff = RulesetDiff()
     }
 
@@ -96,29 +111,44 @@ public final class PolicyEngine {
         var b = book
         let result: T
         do { result = try change(&b) } catch { throw .policy(error) }
-        try commitBook(b)
+        try setBook(b)
         return result
+    }
+
+    /// Replaces the whole book (as read again from the datastore).
+    public func setBook(_ b: PolicyBook) throws(PolicyEngineError) {
+        guard layout != nil else { throw .notStarted }
+        let (ids, nets) = book.changes(to: b)
+        let old = book
+        book = b
+        try commitBook(ids: ids, nets: nets) { $0 = old }
     }
 
     /// `routed policy deny|allow ...`: the new policy's id.
     @discardableResult
     public func addPolicy(_ rule: PolicyRule) throws(PolicyEngineError) -> PolicyID {
-        try edit { (b: inout PolicyBook) throws(PolicyError) in try b.add(rule) }
+        guard layout != nil else { throw .notStarted }
+        let id: PolicyID
+        do { id = try book.add(rule) } catch { throw .policy(error) }
+        try commitBook(ids: [id], nets: [NetworkID(deriving: rule.from), NetworkID(deriving: rule.to)]) { _ = try? $0.remove(id) }
+        return id
     }
 
     /// `routed policy del ID`.
     public func removePolicy(_ id: PolicyID) throws(PolicyEngineError) {
-        try edit { (b: inout PolicyBook) throws(PolicyError) in _ = try b.remove(id) }
+        guard layout != nil else { throw .notStarted }
+        let rule: PolicyRule
+        do { rule = try book.remove(id) } catch { throw .policy(error) }
+        try commitBook(ids: [id], nets: [NetworkID(deriving: rule.from), NetworkID(deriving: rule.to)]) { try? $0.restore(Policy(id: id, rule: rule)) }
     }
 
     /// `routed policy default allow|deny`.
     public func setDefault(_ action: PolicyAction) throws(PolicyEngineError) {
-        try edit { (b: inout PolicyBook) throws(PolicyError) in b.defaultAction = action }
-    }
-
-    /// Replaces the whole book (as read again from the datastore).
-    public func setBook(_ b: PolicyBook) throws(PolicyEngineError) {
-        try commitBook(b)
+        guard layout != nil else { throw .notStarted }
+        let old = book.defaultAction
+        guard old != action else { return }
+        book.defaultAction = action
+        try commitBook(ids: [], nets: []) { $0.defaultAction = old }
     }
 
     // MARK: - Memberships and endpoints
@@ -126,38 +156,34 @@ public final class PolicyEngine {
     /// A prefix joins a network (a block learnt from the RIB with its network's community, or a
     /// /32 placed outside its network's block).
     public func addMembership(_ prefix: IPPrefix, network: NetworkID) throws(PolicyEngineError) {
-        var m = memberships
-        do { try m.insert(prefix, into: network) } catch { throw .policy(error) }
-        guard m != memberships else { return }
-        try commitAddresses([(prefix, network, true)], memberships: m, endpoints: endpoints, spoof: ([], []))
+        guard network != .world, network != .none else { throw .policy(.memberOfPseudoNetwork(.world)) }
+        guard memberships.prefixes[network]?.contains(prefix) != true else { return }
+        try commitAddresses([(prefix, network, true)], spoof: ([], []))
+        try? memberships.insert(prefix, into: network)
     }
 
     public func removeMembership(_ prefix: IPPrefix, network: NetworkID) throws(PolicyEngineError) {
-        var m = memberships
-        m.remove(prefix, from: network)
-        guard m != memberships else { return }
-        try commitAddresses([(prefix, network, false)], memberships: m, endpoints: endpoints, spoof: ([], []))
+        guard memberships.prefixes[network]?.contains(prefix) == true else { return }
+        try commitAddresses([(prefix, network, false)], spoof: ([], []))
+        memberships.remove(prefix, from: network)
     }
 
     /// A local endpoint appears: its interface joins the anti-spoofing map, its addresses its network.
     public func addEndpoint(_ e: LocalEndpoint) throws(PolicyEngineError) {
-        var eps = endpoints
-        let old = eps.updateValue(e, forKey: e.ifname)
+        let old = endpoints[e.ifname]
         guard old != e else { return }
         var changes: [(IPPrefix, NetworkID, Bool)] = []
         if let old { changes += old.addresses.map { (Self.hostPrefix($0), old.network, false) } }
         changes += e.addresses.map { (Self.hostPrefix($0), e.network, true) }
         let gone = old.map(Self.spoofElements) ?? [], came = Self.spoofElements(e)
-        try commitAddresses(changes, memberships: memberships, endpoints: eps,
-                            spoof: (gone.filter { !came.contains($0) }, came.filter { !gone.contains($0) }))
+        try commitAddresses(changes, spoof: (gone.filter { !came.contains($0) }, came.filter { !gone.contains($0) }))
+        endpoints[e.ifname] = e
     }
 
     public func removeEndpoint(ifname: String) throws(PolicyEngineError) {
         guard let old = endpoints[ifname] else { throw .unknownEndpoint(ifname: ifname) }
-        var eps = endpoints
-        eps[ifname] = nil
-        try commitAddresses(old.addresses.map { (Self.hostPrefix($0), old.network, false) }, memberships: memberships, endpoints: eps,
-                            spoof: (Self.spoofElements(old), []))
+        try commitAddresses(old.addresses.map { (Self.hostPrefix($0), old.network, false) }, spoof: (Self.spoofElements(old), []))
+        endpoints[ifname] = nil
     }
 
     // MARK: - Counters
@@ -191,123 +217,145 @@ public final class PolicyEngine {
         }
     }
 
-    /// Replaces the objects of `sources` in `t` with `b`'s, collecting every name touched.
-    private func rebuild(_ sources: Set<NetworkID>, with b: LayoutBuilder, in t: inout TableLayout,
-                         objects: inout [NetworkID: SourceObjects], maps: inout Set<String>, chains: inout Set<String>) {
+    /// The ruleset without its anti-spoofing entries: what the layout builder keeps, so the
+    /// engine's own ruleset stays the only owner of those large sets (changed in place).
+    static func lite(_ r: Ruleset) -> Ruleset {
+        var l = r
+        l.antiSpoof4 = []; l.antiSpoof6 = []; l.workloadInterfaces = []
+        return l
+    }
+
+    /// The new objects of `sources` built by `b` into `patch`, with every name touched (old and new).
+    private func rebuild(_ sources: Set<NetworkID>, with b: LayoutBuilder, into patch: inout TableLayout,
+                         objects: inout [NetworkID: SourceObjects?], maps: inout Set<String>, chains: inout Set<String>) {
         for s in sources {
-            if let old = objects[s] {
-                for m in old.maps { t.maps[m] = nil }
-                for c in old.chains { t.chains[c] = nil }
-                maps.formUnion(old.maps); chains.formUnion(old.chains)
-            }
-            let new = b.addObjects(ofSource: s, into: &t)
-            objects[s] = new.maps.isEmpty && new.chains.isEmpty ? nil : new
+            if let old = objectsOf[s] { maps.formUnion(old.maps); chains.formUnion(old.chains) }
+            let new = b.addObjects(ofSource: s, into: &patch)
+            objects[s] = new.maps.isEmpty && new.chains.isEmpty ? .some(nil) : new
             maps.formUnion(new.maps); chains.formUnion(new.chains)
         }
     }
 
-    private func send(_ d: RulesetDiff, _ t: TableLayout) throws(PolicyEngineError) {
-        do { try programmer.apply(d, giving: t) } catch { throw .kernel(error) }
+    /// Sends `d`, then makes `layout` hold `patch` for the touched names and the given element
+    /// changes — in place, nothing is copied.
+    private func send(_ d: RulesetDiff, patch: TableLayout, maps: Set<String>, chains: Set<String>,
+                      elements: [(String, LayoutMapKind, deleted: [LayoutElement], added: [LayoutElement])]) throws(PolicyEngineError) {
+        let start = ContinuousClock.now
+        do { try programmer.send(d) } catch { throw .kernel(error) }
+        lastBatchTime = ContinuousClock.now - start
         lastDiff = d
+        for name in maps { layout!.maps[name] = patch.maps[name] }
+        for name in chains { layout!.chains[name] = patch.chains[name] }
+        for (name, kind, deleted, added) in elements where !deleted.isEmpty || !added.isEmpty {
+            if layout!.maps[name] == nil { layout!.maps[name] = LayoutMap(kind: kind) }
+            for e in deleted { layout!.maps[name]!.elements.remove(e) }
+            for e in added { layout!.maps[name]!.elements.insert(e) }
+        }
     }
 
     static let fixedChains: Set<String> = Set(LayoutHook.allCases.map(\.rawValue) + [TableLayout.unmatched])
 
-    /// A policy change: the verdicts are recompiled (O(policies)); only the objects of the
+    /// A policy change (the book already holds it; `undo` takes it back if the kernel refuses):
+    /// the verdicts of the pairs it touches are recompiled; only the objects of the
     /// networks the changed policies name, `to-host4/6`, the changed policy chains and the fixed
     /// chains are rebuilt and compared.
-    private func commitBook(_ b: PolicyBook) throws(PolicyEngineError) {
-        guard let old = layout else { throw .notStarted }
-        let (ids, nets) = book.changes(to: b)
-        let r = PolicyCompiler.recompilePolicies(ruleset, b)
-        let bld = builder.with(ruleset: r, relations: RelationIndex(r))
-        var t = old, objects = objectsOf
+    private func commitBook(ids: Set<PolicyID>, nets: Set<NetworkID>, undo: (inout PolicyBook) -> Void) throws(PolicyEngineError) {
+        builder.recompilePolicies(book, touching: nets, policies: ids)
+        var patch = TableLayout(), objects: [NetworkID: SourceObjects?] = [:]
         var maps: Set<String> = [TableLayout.toHostMap(v6: false), TableLayout.toHostMap(v6: true)]
         var chains = Self.fixedChains.union(ids.map(\.chainName))
-        rebuild(nets, with: bld, in: &t, objects: &objects, maps: &maps, chains: &chains)
-        bld.addToHostMaps(into: &t)
-        bld.addPolicyChains(into: &t, only: ids)
-        bld.addFixedChains(into: &t)
-        try send(RulesetDiff(from: old, to: t, maps: maps, chains: chains), t)
-        book = b; ruleset = r; layout = t; builder = bld; objectsOf = objects
+        rebuild(nets, with: builder, into: &patch, objects: &objects, maps: &maps, chains: &chains)
+        builder.addToHostMaps(into: &patch)
+        builder.addPolicyChains(into: &patch, only: ids)
+        builder.addFixedChains(into: &patch)
+        let d = RulesetDiff(from: layout!, to: patch, maps: maps, chains: chains)
+        do {
+            try send(d, patch: patch, maps: maps, chains: chains, elements: [])
+        } catch {
+            undo(&book)
+            builder.recompilePolicies(book, touching: nets, policies: ids)   // back to the old book
+            throw error
+        }
+        for (s, o) in objects { objectsOf[s] = o }
     }
 
     /// A membership or endpoint change: only the addresses under the changed prefixes are
     /// partitioned again; the source map and the anti-spoofing sets get exactly the elements
     /// that changed; the objects of the networks whose addresses changed, and of the sources
     /// reaching them, are rebuilt and compared.
-    private func commitAddresses(_ changes: [(IPPrefix, NetworkID, Bool)], memberships m: Memberships, endpoints eps: [String: LocalEndpoint],
-                                 spoof: (gone: [LayoutElement], came: [LayoutElement])) throws(PolicyEngineError) {
-        guard let old = layout else { throw .notStarted }
-        var r = ruleset, i4 = index4, i6 = index6
+    private func commitAddresses(_ changes: [(IPPrefix, NetworkID, Bool)], spoof: (gone: [LayoutElement], came: [LayoutElement])) throws(PolicyEngineError) {
+        guard layout != nil else { throw .notStarted }
+        var a4 = builder.ruleset.addresses4, a6 = builder.ruleset.addresses6
         var touched4: [AddressInterval<UInt32>] = [], touched6: [AddressInterval<UInt128>] = []
         for (p, n, add) in changes {
-            Self.index(p, n, add: add, &i4, &i6)
+            Self.index(p, n, add: add, &index4, &index6)
             switch p {
             case .v4(let x):
-                let (a, b) = i4.relabel(first: x.address.value, length: Int(x.length), in: &r.addresses4)
+                let (a, b) = index4.relabel(first: x.address.value, length: Int(x.length), in: &a4)
                 touched4 += a + b
             case .v6(let x):
-                let (a, b) = i6.relabel(first: UInt128(x.address.high) << 64 | UInt128(x.address.low), length: Int(x.length), in: &r.addresses6)
+                let (a, b) = index6.relabel(first: UInt128(x.address.high) << 64 | UInt128(x.address.low), length: Int(x.length), in: &a6)
                 touched6 += a + b
             }
         }
-        let (gone4, came4) = Self.net(touched4, before: ruleset.addresses4, after: r.addresses4)
-        let (gone6, came6) = Self.net(touched6, before: ruleset.addresses6, after: r.addresses6)
+        let (gone4, came4) = Self.net(touched4, before: builder.ruleset.addresses4, after: a4)
+        let (gone6, came6) = Self.net(touched6, before: builder.ruleset.addresses6, after: a6)
+        let from = { (n: NetworkID) in LayoutTarget.chain(TableLayout.fromChain(n)) }
+        var elements: [(String, LayoutMapKind, deleted: [LayoutElement], added: [LayoutElement])] = [
+            ("src4", .address4, gone4.map { .address4(first: $0.first, last: $0.last, from($0.network)) },
+             came4.map { .address4(first: $0.first, last: $0.last, from($0.network)) }),
+            ("src6", .address6, gone6.map { .address6(first: $0.first, last: $0.last, from($0.network)) },
+             came6.map { .address6(first: $0.first, last: $0.last, from($0.network)) }),
+        ]
+        for (set, kind) in [("workloads", LayoutMapKind.workloads), ("spoof4", .spoof4), ("spoof6", .spoof6)] {
+            elements.append((set, kind, spoof.gone.filter { Self.set(of: $0) == set }, spoof.came.filter { Self.set(of: $0) == set }))
+        }
+        var d = RulesetDiff()
+        for (name, _, deleted, added) in elements { d.addElementChanges(map: name, deleted: deleted, added: added) }
+        var bld = builder, patch = TableLayout(), objects: [NetworkID: SourceObjects?] = [:]
+        var maps: Set<String> = [], chains: Set<String> = []
+        let changedNets = Set(gone4.map(\.network) + came4.map(\.network) + gone6.map(\.network) + came6.map(\.network))
+        if !changedNets.isEmpty {
+            var lite = builder.ruleset
+            lite.addresses4 = a4; lite.addresses6 = a6
+            bld = LayoutBuilder(lite, relations: builder.relations)
+            var affected = changedNets
+            for n in changedNets { affected.formUnion(bld.relations.sourcesReaching[n] ?? []) }
+            maps = [TableLayout.toHostMap(v6: false), TableLayout.toHostMap(v6: true)]
+            chains = Self.fixedChains
+            rebuild(affected, with: bld, into: &patch, objects: &objects, maps: &maps, chains: &chains)
+            bld.addToHostMaps(into: &patch)
+            bld.addFixedChains(into: &patch)
+            let o = RulesetDiff(from: layout!, to: patch, maps: maps, chains: chains)
+            d.addedMaps = o.addedMaps; d.deletedMaps = o.deletedMaps; d.deletedMapKinds = o.deletedMapKinds
+            d.addedChains = o.addedChains; d.changedChains = o.changedChains; d.deletedChains = o.deletedChains
+            for (name, els) in o.deletedElements { d.addElementChanges(map: name, deleted: els, added: []) }
+            for (name, els) in o.addedElements { d.addElementChanges(map: name, deleted: [], added: els) }
+        }
+        do {
+            try send(d, patch: patch, maps: maps, chains: chains, elements: elements)
+        } catch {
+            for (p, n, add) in changes.reversed() { Self.index(p, n, add: !add, &index4, &index6) }
+            throw error
+        }
+        builder = bld
         for e in spoof.gone {
             switch e {
-            case .workload(let n): r.workloadInterfaces.remove(n)
-            case .spoof4(let n, let a): r.antiSpoof4.remove(InterfaceAddress(n, a))
-            case .spoof6(let n, let a): r.antiSpoof6.remove(InterfaceAddress(n, a))
+            case .workload(let n): workloads.remove(n)
+            case .spoof4(let n, let a): antiSpoof4.remove(.init(n, a))
+            case .spoof6(let n, let a): antiSpoof6.remove(.init(n, a))
             default: break
             }
         }
         for e in spoof.came {
             switch e {
-            case .workload(let n): r.workloadInterfaces.insert(n)
-            case .spoof4(let n, let a): r.antiSpoof4.insert(InterfaceAddress(n, a))
-            case .spoof6(let n, let a): r.antiSpoof6.insert(InterfaceAddress(n, a))
+            case .workload(let n): workloads.insert(n)
+            case .spoof4(let n, let a): antiSpoof4.insert(.init(n, a))
+            case .spoof6(let n, let a): antiSpoof6.insert(.init(n, a))
             default: break
             }
         }
-        var t = old, objects = objectsOf, d = RulesetDiff()
-        // Element changes known from the change itself.
-        func apply(_ map: String, _ kind: LayoutMapKind, deleted: [LayoutElement], added: [LayoutElement]) {
-            guard !deleted.isEmpty || !added.isEmpty else { return }
-            var m = t.maps[map] ?? LayoutMap(kind: kind)
-            for e in deleted { m.elements.remove(e) }
-            for e in added { m.elements.insert(e) }
-            t.maps[map] = m
-            d.addElementChanges(map: map, deleted: deleted, added: added)
-        }
-        let from = { (n: NetworkID) in LayoutTarget.chain(TableLayout.fromChain(n)) }
-        apply("src4", .address4, deleted: gone4.map { .address4(first: $0.first, last: $0.last, from($0.network)) },
-              added: came4.map { .address4(first: $0.first, last: $0.last, from($0.network)) })
-        apply("src6", .address6, deleted: gone6.map { .address6(first: $0.first, last: $0.last, from($0.network)) },
-              added: came6.map { .address6(first: $0.first, last: $0.last, from($0.network)) })
-        for (set, kind) in [("workloads", LayoutMapKind.workloads), ("spoof4", .spoof4), ("spoof6", .spoof6)] {
-            apply(set, kind, deleted: spoof.gone.filter { Self.set(of: $0) == set }, added: spoof.came.filter { Self.set(of: $0) == set })
-        }
-        var bld = builder
-        let changedNets = Set(gone4.map(\.network) + came4.map(\.network) + gone6.map(\.network) + came6.map(\.network))
-        if !changedNets.isEmpty {
-            bld = LayoutBuilder(r, relations: builder.relations)
-            var affected = changedNets
-            for n in changedNets { affected.formUnion(bld.relations.sourcesReaching[n] ?? []) }
-            var maps: Set<String> = [TableLayout.toHostMap(v6: false), TableLayout.toHostMap(v6: true)]
-            var chains = Self.fixedChains
-            rebuild(affected, with: bld, in: &t, objects: &objects, maps: &maps, chains: &chains)
-            bld.addToHostMaps(into: &t)
-            bld.addFixedChains(into: &t)
-            let objectDiff = RulesetDiff(from: old, to: t, maps: maps, chains: chains)
-            d.addedMaps = objectDiff.addedMaps; d.deletedMaps = objectDiff.deletedMaps; d.deletedMapKinds = objectDiff.deletedMapKinds
-            d.addedChains = objectDiff.addedChains; d.changedChains = objectDiff.changedChains; d.deletedChains = objectDiff.deletedChains
-            for (name, els) in objectDiff.deletedElements { d.addElementChanges(map: name, deleted: els, added: []) }
-            for (name, els) in objectDiff.addedElements { d.addElementChanges(map: name, deleted: [], added: els) }
-        }
-        try send(d, t)
-        index4 = i4; index6 = i6; memberships = m; endpoints = eps
-        ruleset = r; layout = t; builder = bld; objectsOf = objects
+        for (s, o) in objects { objectsOf[s] = o }
     }
 
     static func set(of e: LayoutElement) -> String {

@@ -164,6 +164,14 @@ public final class RulesetProgrammer {
 
     public func program(_ r: Ruleset) throws(NFTablesError) { try program(r.layout) }
 
+    /// Sends a diff the caller computed and keeps track of nothing (the caller holds the layout).
+    public func send(_ d: RulesetDiff) throws(NFTablesError) {
+        guard !d.isEmpty else { return }
+        let b = NFTBatch(family: .inet, table: TableLayout.table)
+        try RulesetProgram.update(d, into: b)
+        try socket.apply(b)
+    }
+
     /// Sends a diff the caller computed (from the change itself) and records `result` as applied.
     public func apply(_ d: RulesetDiff, giving result: TableLayout) throws(NFTablesError) {
         guard !d.isEmpty else { applied = result; return }
