@@ -117,4 +117,33 @@ struct EngineTests {
         #expect(listing.contains("comment \"deny web lnmp\""))
         #expect(ns.exec(["nft", "list", "tables"]).out.split(separator: "\n").filter { $0.contains("routed") }.count == 1)
     }
+
+    /// `routed policy list` hits: the engine reads each policy's counter back from the kernel
+    /// (a GETRULE dump), and it moves when the policy's traffic flows. Traffic from the host
+    /// itself (output hook) to a lamp address behind a veth of this namespace.
+    @Test func countersAreReadBackAndMoveWithTraffic() throws {
+        let ns = try TestNamespace("c")
+        defer { ns.delete() }
+        try ns.must(["ip", "link", "add", "rdca", "type", "veth", "peer", "name", "rdcb"])
+        try ns.must(["ip", "link", "set", "rdca", "up"])
+        try ns.must(["ip", "link", "set", "rdcb", "up"])
+        try ns.must(["ip", "route", "add", "10.66.0.0/24", "dev", "rdca"])
+        let host = try EngineHost(namespace: ns.name)
+        defer { host.stop() }
+        let (book, m, eps) = try Self.start()
+        let id = try host.run { e in
+            try e.start(book: book, memberships: m, endpoints: eps)
+            return try e.addPolicy(e.book.parse("deny host lamp --proto icmp"))
+        }
+        let before = try host.run { try $0.counters() }
+        #expect(before[id] == PolicyCounter(packets: 0, bytes: 0), "a new policy counts nothing")
+        #expect(Set(before.keys) == Set(try host.run { $0.book.policies.keys }), "one counter per policy")
+        _ = ns.exec(["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1", "10.66.0.9"], timeout: 10)
+        let after = try host.run { try $0.counters() }
+        #expect(after[id]?.packets == 3, "three echo requests dropped by the policy, got \(String(describing: after[id]))")
+        #expect((after[id]?.bytes ?? 0) >= 3 * 84)
+        #expect(after[PolicyID(rawValue: 1)] == before[PolicyID(rawValue: 1)], "other policies did not count")
+        let listed = Ruleset.policyCounters(fromListing: ns.exec(["nft", "list", "table", "inet", "routed"]).out)
+        #expect(listed[id] == after[id], "nft shows the same counter")
+    }
 }
