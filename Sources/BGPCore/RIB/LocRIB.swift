@@ -81,6 +81,9 @@ public struct LocRIB: Sendable {
 
     public func best(_ prefix: IPPrefix) -> SelectedRoute? { bests[prefix] }
 
+    /// Every prefix with at least one path, in no particular order (`routed routes`, a peer's table).
+    public var prefixes: [IPPrefix] { Array(table.keys) }
+
     /// Every best route, in prefix order.
     public var routes: [SelectedRoute] { bests.values.sorted { $0.prefix < $1.prefix } }
 
