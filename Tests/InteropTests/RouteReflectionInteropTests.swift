@@ -72,8 +72,8 @@ struct RouteReflectionInteropTests {
         let star = try Star("rr-cli")
         defer { star.lab.cleanup() }
         let bird = try BirdRouter(lab: star.lab, namespace: star.hub, config: BirdConfig(routerID: Star.hubV4, protocols: [
-            .init(name: "ra", localAddress: Star.hubV4, localAS: 64512, neighbor: Star.aV4, neighborAS: 64512, extra: ["rr client;"]),
-            .init(name: "rb", localAddress: Star.hubV4, localAS: 64512, neighbor: Star.bV4, neighborAS: 64512, extra: ["rr client;"]),
+            .init(name: "clienta", localAddress: Star.hubV4, localAS: 64512, neighbor: Star.aV4, neighborAS: 64512, extra: ["rr client;"]),
+            .init(name: "clientb", localAddress: Star.hubV4, localAS: 64512, neighbor: Star.bV4, neighborAS: 64512, extra: ["rr client;"]),
         ]).render(logFile: star.lab.path("bird-rr.log")))
         let left = try RoutedSpeakerProcess(lab: star.lab, namespace: star.a, arguments: [
             "--as", "64512", "--router-id", Star.aV4, "--listen", Star.aV4,
@@ -85,8 +85,8 @@ struct RouteReflectionInteropTests {
             "--peer", "\(Star.hubV4),connect-retry=2", "--originate", "10.244.2.0/26",
         ], name: "routed-b")
         defer { right.stop() }
-        try await bird.waitForState("ra")
-        try await bird.waitForState("rb")
+        try await bird.waitForState("clienta")
+        try await bird.waitForState("clientb")
 
         let atRight = try await right.waitForBest("10.244.1.0/26")
         #expect(atRight["peer"] as? String == Star.hubV4)
