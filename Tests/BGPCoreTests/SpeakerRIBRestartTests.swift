@@ -91,5 +91,10 @@ import IPAddressing
         _ = rib.received(withdrawn: [], announced: Self.group(["10.244.2.0/26"]), from: Self.peer)
         let end = rib.routeRefresh(RouteRefreshMessage(family: .ipv4Unicast, subtype: .endOfRouteRefresh), from: Self.peer)
         #expect(end.changes == [RIBChange(prefix: IPPrefix("10.244.1.0/26")!, best: nil)])
+        // A refresh of the other family leaves this one's routes alone.
+        _ = rib.routeRefresh(RouteRefreshMessage(family: .ipv6Unicast, subtype: .beginningOfRouteRefresh), from: Self.peer)
+        let v6 = rib.routeRefresh(RouteRefreshMessage(family: .ipv6Unicast, subtype: .endOfRouteRefresh), from: Self.peer)
+        #expect(v6.changes.isEmpty)
+        #expect(rib.routes().map { "\($0.path.prefix)" } == ["10.244.2.0/26"])
     }
 }

@@ -154,3 +154,24 @@ final class RIBWatcher: Sendable {
         #expect(throws: SpeakerConfigurationError.externalReflectorClient(IPAddress("192.0.2.1")!)) { try external.validate() }
     }
 }
+
+extension RIBPropagationTests {
+    /// A new import policy at run time: the middle asks the left for its routes again
+    /// (ROUTE-REFRESH; the left answers between BoRR and EoRR, RFC 7313) and applies the new policy.
+    @Test func importPolicyChangeRefreshesTheRoutes() async throws {
+        let line = try Line(port: Self.port(8))
+        let atMiddle = RIBWatcher(line.middle)
+        line.left.originate([OriginatedRoute(prefix: IPPrefix("10.244.1.0/26")!)])
+        try await line.start()
+        #expect(await atMiddle.wait("10.244.1.0/26") != nil)
+        let left = IPAddress("127.0.0.1")!
+
+        try await line.middle.setPolicies(of: left, import: "none", export: "all")
+        #expect(await atMiddle.wait("10.244.1.0/26", present: false) == nil, "import none did not remove the route")
+        try await line.middle.setPolicies(of: left, import: "all", export: "all")
+        #expect(await atMiddle.wait("10.244.1.0/26") != nil, "the route did not come back after the refresh")
+        // Still the same session: a refresh, not a reset.
+        #expect(await line.middle.status().first { $0.address == left }?.state == "Established")
+        await line.stop()
+    }
+}

@@ -135,6 +135,14 @@ public struct LocRIB: Sendable {
         }
     }
 
+    /// Marks only the paths of `peer` to prefixes `matching` stale: one family's enhanced route
+    /// refresh (RFC 7313 section 4, between BoRR and EoRR).
+    public mutating func markStale(_ peer: PeerID, matching: (IPPrefix) -> Bool) {
+        for (prefix, paths) in table where matching(prefix) && paths.contains(where: { $0.peer == peer }) {
+            table[prefix] = paths.map { var p = $0; if p.peer == peer { p.stale = true }; return p }
+        }
+    }
+
     /// End-of-RIB from the peer, or the restart timer ran out: the paths it did not re-announce go.
     public mutating func sweepStale(_ peer: PeerID) -> [RIBChange] {
         sweep { $0.peer == peer && $0.stale }

@@ -307,8 +307,10 @@ public struct SpeakerRIB: Sendable {
             if !update.isEmpty { output.send(.update(update), to: address) }
             if enhanced { output.send(.routeRefresh(RouteRefreshMessage(family: message.family, subtype: .endOfRouteRefresh)), to: address) }
         case .beginningOfRouteRefresh:
-            if peer.refreshing.isEmpty, !peer.hasStale { locRIB.markStale(peer.id) }
-            peer.refreshing.insert(message.family)
+            if !peer.hasStale, peer.refreshing.insert(message.family).inserted {
+                let v4 = message.family == .ipv4Unicast
+                locRIB.markStale(peer.id) { $0.isV4 == v4 }
+            }
         case .endOfRouteRefresh:
             guard peer.refreshing.remove(message.family) != nil, peer.refreshing.isEmpty, !peer.hasStale else { break }
             distribute(locRIB.sweepStale(peer.id), into: &output)
