@@ -317,8 +317,8 @@ final class PeerSession: @unchecked Sendable {
         }
         let address = spec.address
         if let family = update.endOfRIB {
-            emit(.endOfRIB(peer: address, family: family))
-            rib.onLoop { $0.run { $0.endOfRIB(family, from: address) } }
+            // Reported by the RIB once it has taken in everything the peer sent before it.
+            rib.onLoop { $0.endOfRIB(family, from: address) }
             return
         }
         let withdrawn = update.withdrawnPrefixes

@@ -59,6 +59,13 @@ final class RIBLoop: @unchecked Sendable {
         run { $0.sessionEstablished(address, peer) }
     }
 
+    /// The peer's End-of-RIB: stale paths swept, then `SpeakerEvent.endOfRIB`, so the event means
+    /// the Loc-RIB holds everything the peer sent before it.
+    func endOfRIB(_ family: AddressFamily, from address: IPAddress) {
+        run { $0.endOfRIB(family, from: address) }
+        emit(.endOfRIB(peer: address, family: family))
+    }
+
     private func execute(_ output: RIBOutput) {
         if !output.changes.isEmpty { changes?.yield(output.changes) }
         for (address, messages) in output.messages {

@@ -45,6 +45,9 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Print each batch of Loc-RIB changes as a 'rib' JSON line.")
     var ribEvents = true
 
+    @Flag(inversion: .prefixedNo, help: "Print each received UPDATE's routes as a 'routes' JSON line (off for large tables).")
+    var routeEvents = true
+
     @Flag(help: "Read 'announce PREFIX[,community=A:B][,large=A:B:C]' and 'withdraw PREFIX' lines from standard input.")
     var readCommands = false
 
@@ -73,7 +76,7 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         }
         var config = SpeakerConfiguration(localAS: localAS, routerID: IPv4Address(routerID)!, listenAddress: listenAddress,
                                           listenPort: listenPort, peers: specs, clusterID: clusterID.flatMap(IPv4Address.init),
-                                          reportReceivedRoutes: true, publishesRIBChanges: ribEvents)
+                                          reportReceivedRoutes: routeEvents, publishesRIBChanges: ribEvents)
         if gracefulRestart > 0 {
             config.gracefulRestart = GracefulRestartCapability(restartState: restarting, restartTime: gracefulRestart, families: [
                 .init(family: .ipv4Unicast, forwardingPreserved: true), .init(family: .ipv6Unicast, forwardingPreserved: true)])

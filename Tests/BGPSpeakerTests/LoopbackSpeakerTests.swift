@@ -99,7 +99,13 @@ import IPAddressing
         }
         guard case .routes(_, _, let withdrawn)? = gone else { Issue.record("no withdrawal"); await pair.stop(); return }
         #expect(withdrawn == [IPPrefix("10.244.1.0/26")!])
-        #expect(try await pair.right.receivedRoutes(from: Self.a).isEmpty)
+        // The Loc-RIB takes the withdrawal on its own loop, just after the event.
+        var left = try await pair.right.receivedRoutes(from: Self.a)
+        for _ in 0..<50 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            left = try await pair.right.receivedRoutes(from: Self.a)
+        }
+        #expect(left.isEmpty)
         let status = await pair.left.status()
         #expect(status.first?.state == "Established" && status.first?.received == 1)
 

@@ -175,3 +175,38 @@ extension RIBPropagationTests {
         await line.stop()
     }
 }
+
+/// Graceful restart between two real speakers: a shutdown that preserves forwarding closes without
+/// a NOTIFICATION, so the peer keeps the routes (stale) for the advertised restart time, then drops them.
+@Suite(.serialized) struct GracefulRestartLoopbackTests {
+    @Test func preservedForwardingKeepsRoutesUntilTheRestartTimeRunsOut() async throws {
+        let port = LoopbackSpeakerTests.port(9)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let gr = GracefulRestartCapability(restartTime: 3, families: [.init(family: .ipv4Unicast, forwardingPreserved: true)])
+        let receiver = BGPSpeaker(configuration: SpeakerConfiguration(
+            localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: IPAddress("127.0.0.1"), listenPort: port,
+            peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,hold=9,import=all")], gracefulRestart: gr), group: group, logger: quiet)
+        let restarter = BGPSpeaker(configuration: SpeakerConfiguration(
+            localAS: 65000, routerID: IPv4Address(10, 0, 0, 2),
+            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,hold=9,connect-retry=1,export=all,next-hop=192.0.2.2")],
+            gracefulRestart: gr), group: group, logger: quiet)
+        let rib = RIBWatcher(receiver)
+        restarter.originate([OriginatedRoute(prefix: IPPrefix("10.244.2.0/26")!)])
+        try await receiver.start()
+        try await restarter.start()
+        #expect(await rib.wait("10.244.2.0/26") != nil)
+
+        await restarter.shutdown(preserveForwarding: true)
+        let down = await LoopbackSpeakerTests.next(receiver.events, within: 10) { if case .sessionDown = $0 { true } else { false } }
+        guard case .sessionDown(_, _, let keeps)? = down else { Issue.record("the session did not go down"); await receiver.shutdown(); return }
+        #expect(keeps, "no NOTIFICATION was sent, so the receiver keeps the routes")
+        let kept = await receiver.routes(prefix: IPPrefix("10.244.2.0/26")!)
+        #expect(kept.count == 1 && kept.first?.path.stale == true)
+        // The restart time (3 s) runs out: the stale route goes.
+        #expect(await rib.wait("10.244.2.0/26", present: false, within: 10) == nil)
+        await receiver.shutdown()
+        try? await group.shutdownGracefully()
+    }
+}
