@@ -208,7 +208,10 @@ enum EventJSON {
         return serialize(["event": "rib", "changes": changes])
     }
 
+    /// The object with `time` (seconds since 1970, when the line was made) as JSON.
     static func serialize(_ object: [String: Any]) -> String {
+        var object = object
+        object["time"] = Date().timeIntervalSince1970
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
@@ -236,7 +239,6 @@ enum EventJSON {
             object = ["event": "down", "peer": "\(peer)", "reason": reason, "keeps-routes": keeps]
         case .warning(let peer, let message): object = ["event": "warning", "peer": peer.map { "\($0)" } ?? "", "message": message]
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        return serialize(object)
     }
 }
