@@ -50,7 +50,7 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy",
+            dependencies: ["BGPWire", "BGPCore", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPSpeakerTests",
-            dependencies: ["BGPSpeaker", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
+            dependencies: ["BGPSpeaker", "BGPCore", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "PolicyKernel", "Netlink", "IPAddressing"], swiftSettings: strict),

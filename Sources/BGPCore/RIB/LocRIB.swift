@@ -81,6 +81,9 @@ public struct LocRIB: Sendable {
 
     public func best(_ prefix: IPPrefix) -> SelectedRoute? { bests[prefix] }
 
+    /// Every prefix with at least one path, in no particular order (`routed routes`, a peer's table).
+    public var prefixes: [IPPrefix] { Array(table.keys) }
+
     /// Every best route, in prefix order.
     public var routes: [SelectedRoute] { bests.values.sorted { $0.prefix < $1.prefix } }
 
@@ -128,6 +131,14 @@ public struct LocRIB: Sendable {
     /// Graceful restart, receiving side (RFC 4724 section 4.2): mark the restarting peer's paths stale.
     public mutating func markStale(_ peer: PeerID) {
         for (prefix, paths) in table where paths.contains(where: { $0.peer == peer }) {
+            table[prefix] = paths.map { var p = $0; if p.peer == peer { p.stale = true }; return p }
+        }
+    }
+
+    /// Marks only the paths of `peer` to prefixes `matching` stale: one family's enhanced route
+    /// refresh (RFC 7313 section 4, between BoRR and EoRR).
+    public mutating func markStale(_ peer: PeerID, matching: (IPPrefix) -> Bool) {
+        for (prefix, paths) in table where matching(prefix) && paths.contains(where: { $0.peer == peer }) {
             table[prefix] = paths.map { var p = $0; if p.peer == peer { p.stale = true }; return p }
         }
     }
