@@ -15,7 +15,8 @@ import IPAddressing
     static let b = IPAddress("127.0.0.2")!
 
     /// A per-run port in 41000-59999, away from the etcd fixture's 20000-40001.
-    static func port(_ offset: Int) -> Int { 41_000 + Int(getpid() % 3_000) * 6 + offset }
+    /// Ten ports per test process (offsets 0...9), so concurrent runs do not collide.
+    static func port(_ offset: Int) -> Int { 41_000 + Int(getpid() % 2_000) * 10 + offset }
 
     struct Pair {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)

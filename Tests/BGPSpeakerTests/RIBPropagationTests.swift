@@ -184,7 +184,7 @@ extension RIBPropagationTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
-        let gr = GracefulRestartCapability(restartTime: 3, families: [.init(family: .ipv4Unicast, forwardingPreserved: true)])
+        let gr = GracefulRestartCapability(restartTime: 6, families: [.init(family: .ipv4Unicast, forwardingPreserved: true)])
         let receiver = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: IPAddress("127.0.0.1"), listenPort: port,
             peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,hold=9,import=all")], gracefulRestart: gr), group: group, logger: quiet)
@@ -202,10 +202,16 @@ extension RIBPropagationTests {
         let down = await LoopbackSpeakerTests.next(receiver.events, within: 10) { if case .sessionDown = $0 { true } else { false } }
         guard case .sessionDown(_, _, let keeps)? = down else { Issue.record("the session did not go down"); await receiver.shutdown(); return }
         #expect(keeps, "no NOTIFICATION was sent, so the receiver keeps the routes")
-        let kept = await receiver.routes(prefix: IPPrefix("10.244.2.0/26")!)
-        #expect(kept.count == 1 && kept.first?.path.stale == true)
-        // The restart time (3 s) runs out: the stale route goes.
-        #expect(await rib.wait("10.244.2.0/26", present: false, within: 10) == nil)
+        // The RIB loop marks the path stale right after the session event; allow it a moment.
+        var kept: [RIBRoute] = []
+        for _ in 0..<40 {
+            kept = await receiver.routes(prefix: IPPrefix("10.244.2.0/26")!)
+            if kept.first?.path.stale == true { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(kept.count == 1 && kept.first?.path.stale == true, "paths after the session went down: \(kept)")
+        // The restart time (6 s) runs out: the stale route goes.
+        #expect(await rib.wait("10.244.2.0/26", present: false, within: 15) == nil)
         await receiver.shutdown()
         try? await group.shutdownGracefully()
     }
