@@ -8,7 +8,7 @@ public struct Routed: AsyncParsableCommand {
         commandName: "routed",
         abstract: "A pure layer-3 container networking agent: routable /32s, BGP, nftables isolation; no NAT, no tunnels.",
         version: RoutedVersion.string,
-        subcommands: [BGPSpeakerCommand.self, BGPLoadCommand.self, Decode.self, IPAMCommand.self]
+        subcommands: [StartCommand.self, BGPSpeakerCommand.self, BGPLoadCommand.self, Decode.self, IPAMCommand.self]
     )
 
     public init() {}

@@ -1,0 +1,151 @@
+public import AgentAPI
+public import BGPCore
+public import BGPSpeaker
+public import BGPWire
+import Foundation
+public import IPAddressing
+public import IPAM
+public import Logging
+public import NIOCore
+
+/// `RoutingSpeaker` over today's `BGPSpeaker`, whose peers are fixed at creation and which keeps
+/// no Loc-RIB: its `events` feed a `PeerRIB` here, and adding or removing a peer rebuilds the
+/// speaker (every session restarts).
+///
+/// REPLACE when the RIB lands in BGPSpeaker: `ribChanges` gives `bestRouteChanges`,
+/// `routes(prefix:)`/`status()` give the listings, `addPeer`/`removePeer` keep the other sessions,
+/// `shutdown(message:preserveForwarding:)`, and per-peer `export=` (today every peer is sent
+/// every originated route: our blocks).
+public actor BGPSpeakerAdapter: RoutingSpeaker {
+    public struct Settings: Sendable {
+        public var localAS: UInt32
+        public var routerID: IPv4Address
+        public var listenAddress: IPAddress?
+        public var listenPort: Int
+        public var gracefulRestart: GracefulRestartCapability?
+        public init(localAS: UInt32, routerID: IPv4Address, listenAddress: IPAddress?, listenPort: Int,
+                    gracefulRestart: GracefulRestartCapability?) {
+            self.localAS = localAS; self.routerID = routerID; self.listenAddress = listenAddress
+            self.listenPort = listenPort; self.gracefulRestart = gracefulRestart
+        }
+    }
+
+    let settings: Settings
+    let group: any EventLoopGroup
+    let logger: Logger
+    var rib: PeerRIB
+    var speaker: BGPSpeaker?
+    var eventTask: Task<Void, Never>?
+    var originated: [OriginatedRoute] = []
+    var generation = 0
+    public nonisolated let bestRouteChanges: AsyncStream<[RIBChange]>
+    let changes: AsyncStream<[RIBChange]>.Continuation
+
+    public init(settings: Settings, peers: [AgentPeer], pools: [Pool], routePolicies: [String: [PrefixMatch]],
+                group: any EventLoopGroup, logger: Logger) throws {
+        self.settings = settings
+        self.group = group
+        self.logger = logger
+        var rib = PeerRIB(localAS: settings.localAS, routerID: settings.routerID, pools: pools, routePolicies: routePolicies)
+        for p in peers { try rib.addPeer(p, at: Date()) }
+        self.rib = rib
+        (bestRouteChanges, changes) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    public func start() async throws { try await rebuild() }
+
+    /// A new `BGPSpeaker` with the current peers; the old one (if any) is stopped first.
+    func rebuild() async throws {
+        if let old = speaker {
+            eventTask?.cancel()
+            await old.shutdown(message: "peer configuration changed")
+        }
+        generation += 1
+        let config = SpeakerConfiguration(localAS: settings.localAS, routerID: settings.routerID,
+                                          listenAddress: settings.listenAddress, listenPort: settings.listenPort,
+                                          peers: rib.peers.values.map(\.peer.spec).sorted { $0.address < $1.address },
+                                          gracefulRestart: settings.gracefulRestart)
+        let s = BGPSpeaker(configuration: config, group: group, logger: logger)
+        s.originate(originated)
+        speaker = s
+        let gen = generation
+        eventTask = Task { [weak self] in
+            for await event in s.events {
+                guard let self else { return }
+                await self.handle(event, generation: gen)
+            }
+        }
+        do { try await s.start() } catch { throw RoutingError.speaker("\(error)") }
+    }
+
+    func handle(_ event: SpeakerEvent, generation gen: Int) {
+        guard gen == generation else { return }
+        let now = Date()
+        var out: [RIBChange] = []
+        switch event {
+        case .listening(let a):
+            logger.info("BGP listening", metadata: ["address": "\(a)"])
+        case let .stateChanged(peer, from, to, reason):
+            rib.stateChanged(peer, to: to, reason: reason, at: now)
+            if to == "Established" || from == "Established" {
+                logger.notice("BGP session \(from) → \(to)", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+            }
+        case .established:
+            break
+        case let .routes(peer, announced, withdrawn):
+            out = rib.learn(from: peer, announced: announced, withdrawn: withdrawn)
+        case .endOfRIB(let peer, _):
+            out = rib.endOfRIB(peer)
+        case let .sessionDown(peer, reason, keeps):
+            out = rib.sessionDown(peer, reason: reason, keepsRoutes: keeps)
+        case let .warning(peer, message):
+            logger.warning("BGP: \(message)", metadata: ["peer": "\(peer.map { "\($0)" } ?? "-")"])
+        }
+        if !out.isEmpty { changes.yield(out) }
+    }
+
+    public func originate(_ routes: [OriginatedRoute]) async {
+        originated = routes
+        speaker?.originate(routes)
+    }
+
+    public func routes(prefix: IPPrefix?) async -> [RouteInfo] {
+        var names: [UInt32: String] = [:]
+        for r in originated { for c in r.largeCommunities where c.localData1 == 1 { names[c.localData2] = nil } }
+        var local = originated.filter { prefix == nil || $0.prefix == prefix }.map { r in
+            RouteInfo(prefix: "\(r.prefix)", nextHops: [], from: "local", asPath: "", origin: "IGP", localPref: nil, med: nil,
+                      communities: r.communities.map(\.description), largeCommunities: r.largeCommunities.map(\.description),
+                      best: true, reason: "originated", network: nil)
+        }
+        local += rib.routeInfos(prefix: prefix, networkNames: names)
+        return local
+    }
+
+    public func peers() async -> [PeerInfo] {
+        var advertised: [IPAddress: Int] = [:]
+        for s in await speaker?.status() ?? [] { advertised[s.address] = s.advertised }
+        return rib.peerInfos(advertised: advertised)
+    }
+
+    public func converged() async -> Bool { rib.converged }
+
+    public func addPeer(_ peer: AgentPeer) async throws {
+        do { try rib.addPeer(peer, at: Date()) } catch { throw error }
+        try await rebuild()
+    }
+
+    public func removePeer(_ address: IPAddress) async throws {
+        let out: [RIBChange]
+        do { out = try rib.removePeer(address) } catch { throw error }
+        if !out.isEmpty { changes.yield(out) }
+        try await rebuild()
+    }
+
+    public func shutdown(message: String, preserveForwarding: Bool) async {
+        eventTask?.cancel()
+        // Today's speaker can only Cease: with preserved forwarding the process exits and the
+        // sockets close without a NOTIFICATION, which RFC 4724 peers treat as a restart.
+        if !preserveForwarding { await speaker?.shutdown(message: message) }
+        changes.finish()
+    }
+}
