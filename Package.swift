@@ -147,7 +147,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire",
+            dependencies: ["Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire", "BGPSpeaker",
                            "Dataplane", "Policy", "Netlink", "routed",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOPosix", package: "swift-nio")],

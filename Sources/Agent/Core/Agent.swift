@@ -15,15 +15,15 @@ public import Policy
 /// `ASN:1:network-id`) → best-route changes → FIB reconciler and policy memberships → one atomic
 /// nftables ruleset. The parts come in as protocols, so unit tests run it against fakes.
 public actor Agent {
-    public let configuration: AgentConfiguration
-    public let routerID: IPv4Address
+    public nonisolated let configuration: AgentConfiguration
+    public nonisolated let routerID: IPv4Address
     public var hostname: String { configuration.hostname }
     let store: any Datastore
     let allocator: IPAllocator
     let dataplane: any Dataplane
     let speaker: any RoutingSpeaker
     let policy: any PolicyProgrammer
-    public let metrics: AgentMetrics
+    public nonisolated let metrics: AgentMetrics
     let logger: Logger
     let clock: @Sendable () -> Int64
     public let startedAt = Date()
