@@ -148,9 +148,9 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: ["Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire", "BGPSpeaker",
-                           "Dataplane", "Policy", "Netlink", "routed",
+                           "Dataplane", "Policy", "Netlink", "InteropLab", "routed",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict),
         // --- end issue 8 ---
 

@@ -58,6 +58,13 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A parent may hand us SIGTERM/SIGINT blocked (a Swift test process does): take them back,
+        // so ServiceLifecycle's graceful shutdown sees them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning or error")
         }

@@ -257,8 +257,13 @@ public actor Agent {
         switch change {
         case .policy, .network:
             do {
+                let before = book
                 try await reloadPolicies()
                 checks["datastore"] = "ok"
+                guard book != before else { return }
+                logger.info("policies changed in the datastore: ruleset re-applied",
+                            metadata: ["policies": "\(book.policies.count)", "networks": "\(book.networks.count)",
+                                       "default": "\(book.defaultAction.rawValue)"])
                 programPolicy()
             } catch {
                 checks["datastore"] = "\(error)"
@@ -272,6 +277,8 @@ public actor Agent {
         do {
             try await store.heartbeat(host: hostname, at: clock())
             checks["datastore"] = "ok"
+        } catch is CancellationError {
+            return
         } catch {
             checks["datastore"] = "\(error)"
             logger.error("datastore heartbeat failed", metadata: ["error": "\(error)"])
