@@ -234,6 +234,8 @@ struct AgentWiringTests {
          "invalidArgument", 400, "not allow or deny"),
         ("port without protocol", { a in _ = try await a.addPolicy(AddPolicyRequest(action: "deny", from: "lamp", to: "world", port: "80")) },
          "invalidArgument", 400, "--proto"),
+        ("log flag not storable", { a in _ = try await a.addPolicy(AddPolicyRequest(action: "deny", from: "lamp", to: "world", log: true)) },
+         "invalidArgument", 400, "--log"),
         ("network exists", { a in _ = try await a.createNetwork("lamp") }, "alreadyExists", 409, "already exists"),
         ("bad network name", { a in _ = try await a.createNetwork("Lamp!") }, "invalidArgument", 400, "invalid network name"),
         ("pseudo network", { a in _ = try await a.createNetwork("world") }, "invalidArgument", 400, "pseudo-network"),

@@ -10,6 +10,9 @@ extension Agent {
         guard let action = PolicyAction(rawValue: r.action) else {
             throw AgentError.invalidArgument("policy action '\(r.action)' is not allow or deny")
         }
+        guard !r.log else {
+            throw AgentError.invalidArgument("--log cannot be kept yet: the datastore's policy records have no log flag; add the policy without --log")
+        }
         var b = book
         let rule = try b.rule(action, from: r.from, to: r.to, proto: r.proto, port: r.port, oneWay: r.oneWay, log: r.log)
         _ = try b.add(rule)   // refuses a duplicate

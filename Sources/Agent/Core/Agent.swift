@@ -159,9 +159,12 @@ public actor Agent {
                     .map { NetworkID(rawValue: $0.localData2) }
                 guard !hops.isEmpty else { continue }
                 learned[c.prefix] = (hops, network)
-                fib.set(FIBRoute(prefix: c.prefix, target: hops.count == 1
-                    ? .gateway(hops[0], interface: nil, onlink: false)
-                    : .multipath(hops.compactMap { h in configuration.uplink.map { FIBRoute.Hop(gateway: h, interface: $0) } })))
+                let target: FIBRoute.Target = if hops.count > 1, let uplink = configuration.uplink {
+                    .multipath(hops.map { FIBRoute.Hop(gateway: $0, interface: uplink) })
+                } else {
+                    .gateway(hops[0], interface: nil, onlink: false)
+                }
+                fib.set(FIBRoute(prefix: c.prefix, target: target))
                 adopted.remove(c.prefix)
             } else {
                 learned[c.prefix] = nil
