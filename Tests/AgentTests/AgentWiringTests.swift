@@ -192,6 +192,24 @@ struct AgentWiringTests {
         #expect(await second.agent.listEndpoints().map(\.name) == ["a"])
     }
 
+    @Test("a restart removes an endpoint whose namespace disappeared meanwhile, and frees its address")
+    func restartDropsVanishedEndpoint() async throws {
+        let store = InMemoryDatastore()
+        let dataplane = FakeDataplane()
+        let first = try await Self.rig(store: store, dataplane: dataplane)
+        _ = try await first.agent.createNetwork("lamp")
+        _ = try await first.agent.addEndpoint(AddEndpointRequest(name: "kept", netns: Self.netns, network: "lamp"))
+        // A record whose namespace is gone (the container died while the agent was down).
+        let gone = try await IPAllocator(store: store).allocate(endpoint: "gone", network: "lamp", host: "node-1")
+        try await store.putEndpoint(EndpointRecord(name: "gone", network: "lamp", host: "node-1", addresses: [gone],
+                                                   netns: "/run/netns/routed-test-none-such"))
+        let second = try await Self.rig(store: store, dataplane: dataplane)
+        #expect(await second.agent.listEndpoints().map(\.name) == ["kept"])
+        #expect(try await store.endpoints().map(\.name) == ["kept"])
+        #expect(try await store.blocks().flatMap { b in b.allocations.map(\.allocation.endpoint) } == ["kept"])
+        #expect(dataplane.calls.contains(.removeEndpoint("gone")))
+    }
+
     @Test("a policy stored by one agent is applied by every agent sharing the datastore")
     func policyAcrossAgents() async throws {
         let store = InMemoryDatastore()

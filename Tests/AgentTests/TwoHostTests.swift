@@ -150,8 +150,19 @@ final class TwoHostTests {
         let mode = (try FileManager.default.attributesOfItem(atPath: socket(hostA))[.posixPermissions] as? Int) ?? 0
         #expect(mode & 0o077 == 0)
 
-        // SIGTERM: a clean stop.
+        // SIGTERM: a clean stop with Cease, so A withdraws B's blocks at once; B's kernel state stays.
+        let bRoutes = try lab.run(hostB, ["ip", "route", "show", "proto", "201"])
         agents[hostB]!.stop(grace: .seconds(10))
         #expect(agents[hostB]!.exitStatus == 0, "\(agents[hostB]!.logTail())")
+        #expect(try lab.run(hostB, ["ip", "route", "show", "proto", "201"]) == bRoutes)
+        let deadline = ContinuousClock.now + .seconds(5)
+        var aRoutes = ""
+        repeat {
+            aRoutes = try lab.run(hostA, ["ip", "route", "show", "proto", "201"])
+            if !aRoutes.contains("via 10.99.0.2") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        #expect(!aRoutes.contains("via 10.99.0.2"), "\(aRoutes)")
+        #expect(aRoutes.contains("blackhole") && aRoutes.contains(a1.address))
     }
 }

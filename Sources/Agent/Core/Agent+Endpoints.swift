@@ -99,12 +99,7 @@ extension Agent {
             throw AgentError.unknownEndpoint(name)
         }
         try dataplane.removeEndpoint(id: record.name)
-        for a in record.addresses {
-            switch a {
-            case .v4(let x): fib.remove(.v4(IPv4Prefix(x, length: 32)))
-            case .v6(let x): fib.remove(.v6(IPv6Prefix(x, length: 128)))
-            }
-        }
+        for a in record.addresses { fib.remove(Self.hostPrefix(a)) }
         try await store.deleteEndpoint(named: name)
         try await allocator.release(endpoint: name, host: hostname)
         endpoints[name] = nil

@@ -91,6 +91,15 @@ public actor Agent {
         for b in try await store.blocks(host: hostname, network: nil) { ownBlocks[b.cidr] = b.network }
         for prefix in ownBlocks.keys { fib.set(FIBRoute(prefix: prefix, target: .blackhole)) }
         for e in try await store.endpoints() where e.host == hostname {
+            if !FileManager.default.fileExists(atPath: e.netns) {
+                // The container went away while we were down (CNI DEL never came): undo it all.
+                try? dataplane.removeEndpoint(id: e.name)
+                for a in e.addresses { fib.remove(Self.hostPrefix(a)) }
+                try await store.deleteEndpoint(named: e.name)
+                try await allocator.release(endpoint: e.name, host: hostname)
+                logger.notice("endpoint removed: its namespace is gone", metadata: ["endpoint": "\(e.name)", "netns": "\(e.netns)"])
+                continue
+            }
             do {
                 let status = try dataplane.ensureEndpoint(spec(e))
                 for r in status.hostRoutes { fib.set(r) }
@@ -122,6 +131,14 @@ public actor Agent {
     }
 
     public var restartPending: Bool { !adopted.isEmpty || policyHeld }
+
+    /// The /32 or /128 host route of an endpoint address.
+    static func hostPrefix(_ a: IPAddress) -> IPPrefix {
+        switch a {
+        case .v4(let x): .v4(IPv4Prefix(x, length: 32))
+        case .v6(let x): .v6(IPv6Prefix(x, length: 128))
+        }
+    }
 
     func spec(_ e: EndpointRecord) -> EndpointSpec {
         var v4: IPv4Address?, v6: IPv6Address?
