@@ -70,6 +70,18 @@ final class TwoHostTests {
         return (ns, e.addresses[0])
     }
 
+    @Test("without --router-id and without a default route, start refuses and changes nothing")
+    func noRouterID() throws {
+        let dir = lab.path("state-none")
+        let r = try lab.execute(hostA, [Self.routed, "start", "--as", "64512", "--state-dir", dir, "--socket", dir + "/s.sock"],
+                                timeout: .seconds(20))
+        #expect(r.status != 0)
+        #expect(r.output.contains("--router-id") && r.output.contains("default route"), "\(r.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        #expect(try lab.run(hostA, ["ip", "route", "show", "proto", "201"]).isEmpty)
+        #expect(try lab.run(hostA, ["sysctl", "-n", "net.ipv4.ip_forward"]).hasPrefix("0"))
+    }
+
     @Test("endpoints reach each other across hosts; deny isolates; delete withdraws nothing else; kill -9 and restart lose no ping; errors are clear")
     func twoHosts() async throws {
         try await startAgent(hostA)

@@ -12,7 +12,6 @@ extension Agent {
     /// the same request again answers the same endpoint; a different one for the name conflicts.
     public func addEndpoint(_ r: AddEndpointRequest) async throws -> EndpointInfo {
         let start = ContinuousClock.now
-        defer { metrics.endpointAdd.record(ContinuousClock.now - start) }
         guard !r.name.isEmpty, r.name.utf8.count <= 253, !r.name.contains("/"), !r.name.contains(" ") else {
             throw AgentError.invalidArgument("endpoint name '\(r.name)' must be 1 to 253 characters without spaces or '/'")
         }
@@ -67,6 +66,7 @@ extension Agent {
         applyFIB()
         programPolicy()
         metrics.endpoints.set(Int64(endpoints.count))
+        metrics.endpointAdd.record(ContinuousClock.now - start)
         if isNew {
             logger.notice("endpoint added", metadata: ["endpoint": "\(r.name)", "network": "\(r.network)", "address": "\(address)",
                                                       "interface": "\(status.hostInterface)"])
