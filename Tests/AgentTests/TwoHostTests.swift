@@ -142,6 +142,18 @@ final class TwoHostTests {
         let _: Done = try await b.call(.DELETE, ControlAPI.Path.policies + "/\(p.id)")
         #expect(try await eventuallyPings(a1.ns, b2.address, within: .seconds(5)))
 
+        // A peer added and removed at run time leaves the other sessions alone.
+        let sessionB = try await b.call(.GET, ControlAPI.Path.peers, as: [PeerInfo].self)[0]
+        let extra: PeerInfo = try await a.call(.POST, ControlAPI.Path.peers, body: AddPeerRequest(spec: "10.99.0.3,hold=9,connect-retry=1"))
+        #expect(extra.address == "10.99.0.3" && extra.type == "ibgp" && extra.importPolicy == "pool")
+        #expect(try await a.call(.GET, ControlAPI.Path.peers, as: [PeerInfo].self).map(\.address) == ["10.99.0.2", "10.99.0.3"])
+        let dup = try await a.failure(.POST, ControlAPI.Path.peers, body: AddPeerRequest(spec: "10.99.0.3"))
+        #expect(dup?.status == 409 && dup?.body.kind == "alreadyExists")
+        let _: Done = try await a.call(.DELETE, ControlAPI.Path.peers + "/10.99.0.3")
+        #expect(try await a.call(.GET, ControlAPI.Path.peers, as: [PeerInfo].self).map(\.address) == ["10.99.0.2"])
+        let sessionBAfter = try await b.call(.GET, ControlAPI.Path.peers, as: [PeerInfo].self)[0]
+        #expect(sessionBAfter.state == "Established" && sessionBAfter.since == sessionB.since)
+
         // Clear errors.
         let e1 = try await a.failure(.DELETE, ControlAPI.Path.endpoints + "/ghost")
         #expect(e1?.status == 404 && e1?.body.kind == "unknownEndpoint" && e1?.body.message.contains("ghost") == true)

@@ -9,8 +9,10 @@ public import Logging
 public import NIOCore
 
 /// `RoutingSpeaker` over today's `BGPSpeaker`, whose peers are fixed at creation and which keeps
-/// no Loc-RIB: its `events` feed a `PeerRIB` here, and adding or removing a peer rebuilds the
-/// speaker (every session restarts).
+/// no Loc-RIB: its `events` feed a `PeerRIB` here. A peer added at run time gets a speaker of its
+/// own that only connects out (the main speaker's listener refuses it), so no other session
+/// restarts; removing it stops that speaker. Removing a configured peer, or adding a `passive`
+/// one (which needs the listener), rebuilds the main speaker: its sessions restart.
 ///
 /// REPLACE when the RIB lands in BGPSpeaker: `ribChanges` gives `bestRouteChanges`,
 /// `routes(prefix:)`/`status()` give the listings, `addPeer`/`removePeer` keep the other sessions,
@@ -36,8 +38,12 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
     var rib: PeerRIB
     var speaker: BGPSpeaker?
     var eventTask: Task<Void, Never>?
+    /// Peers added at run time, each with its own connect-only speaker.
+    var added: [IPAddress: (speaker: BGPSpeaker, task: Task<Void, Never>, id: Int)] = [:]
     var originated: [OriginatedRoute] = []
-    var generation = 0
+    /// Identifies the speaker an event came from: the main one (`mainID`) or one in `added`.
+    var lastSpeakerID = 0
+    var mainID = 0
     public nonisolated let bestRouteChanges: AsyncStream<[RIBChange]>
     let changes: AsyncStream<[RIBChange]>.Continuation
 
@@ -54,32 +60,39 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
 
     public func start() async throws { try await rebuild() }
 
-    /// A new `BGPSpeaker` with the current peers; the old one (if any) is stopped first.
+    /// A new main `BGPSpeaker` (the listener and every peer not added at run time); the old one
+    /// (if any) is stopped first.
     func rebuild() async throws {
         if let old = speaker {
             eventTask?.cancel()
             await old.shutdown(message: "peer configuration changed")
         }
-        generation += 1
-        let config = SpeakerConfiguration(localAS: settings.localAS, routerID: settings.routerID,
-                                          listenAddress: settings.listenAddress, listenPort: settings.listenPort,
-                                          peers: rib.peers.values.map(\.peer.spec).sorted { $0.address < $1.address },
-                                          gracefulRestart: settings.gracefulRestart)
-        let s = BGPSpeaker(configuration: config, group: group, logger: logger)
-        s.originate(originated)
+        lastSpeakerID += 1
+        mainID = lastSpeakerID
+        let peers = rib.peers.values.map(\.peer.spec).filter { added[$0.address] == nil }.sorted { $0.address < $1.address }
+        let (s, task) = make(peers: peers, listen: true, id: mainID)
         speaker = s
-        let gen = generation
-        eventTask = Task { [weak self] in
-            for await event in s.events {
-                guard let self else { return }
-                await self.handle(event, generation: gen)
-            }
-        }
+        eventTask = task
         do { try await s.start() } catch { throw RoutingError.speaker("\(error)") }
     }
 
-    func handle(_ event: SpeakerEvent, generation gen: Int) {
-        guard gen == generation else { return }
+    func make(peers: [PeerSpec], listen: Bool, id: Int) -> (BGPSpeaker, Task<Void, Never>) {
+        let config = SpeakerConfiguration(localAS: settings.localAS, routerID: settings.routerID,
+                                          listenAddress: listen ? settings.listenAddress : nil, listenPort: settings.listenPort,
+                                          peers: peers, gracefulRestart: settings.gracefulRestart)
+        let s = BGPSpeaker(configuration: config, group: group, logger: logger)
+        s.originate(originated)
+        let task = Task { [weak self] in
+            for await event in s.events {
+                guard let self else { return }
+                await self.handle(event, from: id)
+            }
+        }
+        return (s, task)
+    }
+
+    func handle(_ event: SpeakerEvent, from id: Int) {
+        guard id == mainID || added.values.contains(where: { $0.id == id }) else { return }
         let now = Date()
         var out: [RIBChange] = []
         switch event {
@@ -107,6 +120,7 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
     public func originate(_ routes: [OriginatedRoute]) async {
         originated = routes
         speaker?.originate(routes)
+        for a in added.values { a.speaker.originate(routes) }
     }
 
     public func routes(prefix: IPPrefix?) async -> [RouteInfo] {
@@ -124,6 +138,7 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
     public func peers() async -> [PeerInfo] {
         var advertised: [IPAddress: Int] = [:]
         for s in await speaker?.status() ?? [] { advertised[s.address] = s.advertised }
+        for a in added.values { for s in await a.speaker.status() { advertised[s.address] = s.advertised } }
         return rib.peerInfos(advertised: advertised)
     }
 
@@ -131,21 +146,34 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
 
     public func addPeer(_ peer: AgentPeer) async throws {
         do { try rib.addPeer(peer, at: Date()) } catch { throw error }
-        try await rebuild()
+        guard !peer.spec.passive else { return try await rebuild() }
+        lastSpeakerID += 1
+        let (s, task) = make(peers: [peer.spec], listen: false, id: lastSpeakerID)
+        added[peer.address] = (s, task, lastSpeakerID)
+        do { try await s.start() } catch { throw RoutingError.speaker("\(error)") }
     }
 
     public func removePeer(_ address: IPAddress) async throws {
         let out: [RIBChange]
         do { out = try rib.removePeer(address) } catch { throw error }
         if !out.isEmpty { changes.yield(out) }
-        try await rebuild()
+        if let a = added.removeValue(forKey: address) {
+            a.task.cancel()
+            await a.speaker.shutdown(message: "peer removed")
+        } else {
+            try await rebuild()
+        }
     }
 
     public func shutdown(message: String, preserveForwarding: Bool) async {
         eventTask?.cancel()
         // Today's speaker can only Cease: with preserved forwarding the process exits and the
         // sockets close without a NOTIFICATION, which RFC 4724 peers treat as a restart.
-        if !preserveForwarding { await speaker?.shutdown(message: message) }
+        for a in added.values { a.task.cancel() }
+        if !preserveForwarding {
+            await speaker?.shutdown(message: message)
+            for a in added.values { await a.speaker.shutdown(message: message) }
+        }
         changes.finish()
     }
 }
