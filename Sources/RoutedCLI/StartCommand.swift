@@ -23,7 +23,7 @@ struct StartCommand: AsyncParsableCommand {
     var blockSize: Int?
     @Option(help: "ADDR[,as=N][,password=S][,passive][,rr-client][,hold=S][,import=POLICY][,export=POLICY], repeatable.")
     var peer: [String] = []
-    @Flag(help: "iBGP with every other host registered in the datastore.")
+    @Flag(help: "iBGP with every other host registered in the datastore (refused for now: the datastore keeps no host addresses; use --peer).")
     var mesh = false
     @Option(help: "sqlite:PATH or etcd://HOST:PORT[,HOST:PORT...] (default sqlite under --state-dir).")
     var datastore: String?
@@ -45,7 +45,7 @@ struct StartCommand: AsyncParsableCommand {
     var preserveForwardingOnExit = false
     @Option(name: .customLong("graceful-restart-time"), help: "Seconds peers keep our routes while we restart (default 120).")
     var gracefulRestartTime: Int?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default notice).")
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.")
     var logLevel: String = "notice"
 
     var flags: AgentOptions {

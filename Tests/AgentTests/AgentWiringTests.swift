@@ -286,6 +286,21 @@ struct AgentWiringTests {
         #expect(try await r.store.endpoints() == endpointsBefore, "\(name)")
     }
 
+    @Test("routes: learned paths with the network their community names, and our originated blocks")
+    func routesListing() async throws {
+        let r = try await Self.rig()
+        _ = try await r.agent.createNetwork("lamp")
+        let lamp = NetworkID(deriving: NetworkName(rawValue: "lamp")!).rawValue
+        r.speaker.receive(from: Self.peerAddress, announce: [Self.prefix("10.244.1.0/26")], nextHop: Self.peerAddress,
+                          largeCommunities: [LargeCommunity(Self.localAS, 1, lamp)], asPath: [])
+        try await Self.handle(r, batches: 1)
+        let routes = try await r.agent.routes(prefix: "10.244.1.0/26")
+        #expect(routes.count == 1)
+        #expect(routes.first?.network == "lamp" && routes.first?.best == true && routes.first?.nextHops == ["192.0.2.2"])
+        #expect(routes.first?.largeCommunities == ["64512:1:\(lamp)"] && routes.first?.reason == "only path")
+        #expect(try await r.agent.routes(prefix: "10.244.9.0/26").isEmpty)
+    }
+
     @Test("status and health report the agent")
     func statusAndHealth() async throws {
         let r = try await Self.rig()

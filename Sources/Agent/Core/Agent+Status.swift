@@ -31,11 +31,12 @@ extension Agent {
         }
         var names: [UInt32: String] = [:]
         for n in book.networks.values { names[n.id.rawValue] = n.name.rawValue }
+        // The network a route's `ASN:1:network-id` large community names.
         return await speaker.routes(prefix: prefix).map { r in
             var r = r
-            if r.network == nil, let c = r.largeCommunities.first, let id = c.split(separator: ":").dropFirst(2).first.flatMap({ UInt32($0) }),
-               c.split(separator: ":").dropFirst().first == "1" {
-                r.network = names[id]
+            for c in r.largeCommunities where r.network == nil {
+                let parts = c.split(separator: ":")
+                if parts.count == 3, parts[1] == "1", let id = UInt32(parts[2]) { r.network = names[id] }
             }
             return r
         }

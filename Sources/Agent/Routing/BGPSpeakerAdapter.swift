@@ -124,14 +124,12 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
     }
 
     public func routes(prefix: IPPrefix?) async -> [RouteInfo] {
-        var names: [UInt32: String] = [:]
-        for r in originated { for c in r.largeCommunities where c.localData1 == 1 { names[c.localData2] = nil } }
         var local = originated.filter { prefix == nil || $0.prefix == prefix }.map { r in
             RouteInfo(prefix: "\(r.prefix)", nextHops: [], from: "local", asPath: "", origin: "IGP", localPref: nil, med: nil,
                       communities: r.communities.map(\.description), largeCommunities: r.largeCommunities.map(\.description),
                       best: true, reason: "originated", network: nil)
         }
-        local += rib.routeInfos(prefix: prefix, networkNames: names)
+        local += rib.routeInfos(prefix: prefix, networkNames: [:])   // the agent names the networks
         return local
     }
 
