@@ -49,11 +49,13 @@ public struct AgentLoops: Service {
                 }
             }
             tasks.addTask {
-                // A restart ends when every peer is Established and has sent End-of-RIB, or at the deadline.
+                // A restart ends when every peer is Established and has sent End-of-RIB, at once
+                // without peers, or at the deadline.
                 let end = ContinuousClock.now + deadline
                 while await agent.restartPending, ContinuousClock.now < end, !Task.isShuttingDownGracefully {
                     let peers = await speaker.peers()
-                    if !peers.isEmpty, peers.allSatisfy({ $0.state == "Established" }), await speaker.converged() {
+                    if peers.isEmpty { break }   // nothing to wait for
+                    if peers.allSatisfy({ $0.state == "Established" }), await speaker.converged() {
                         // One more moment for the UPDATEs queued behind End-of-RIB.
                         try? await Task.sleep(for: .milliseconds(200))
                         break
