@@ -150,7 +150,9 @@ let package = Package(
             dependencies: ["Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire", "BGPSpeaker",
                            "Dataplane", "Policy", "Netlink", "InteropLab", "routed",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // --- end issue 8 ---
 

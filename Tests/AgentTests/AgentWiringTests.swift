@@ -7,6 +7,8 @@ import Dataplane
 import Datastore
 import Foundation
 import IPAddressing
+import Logging
+import ServiceLifecycle
 import IPAM
 import Policy
 import RoutedTestKit
@@ -28,10 +30,10 @@ struct AgentWiringTests {
     }
 
     static func rig(store: any Datastore = InMemoryDatastore(), dataplane: FakeDataplane = FakeDataplane(),
-                    hostname: String = "node-1") async throws -> Rig {
+                    hostname: String = "node-1", peers: [String] = ["192.0.2.2"]) async throws -> Rig {
         var o = AgentOptions()
         o.as = localAS
-        o.peer = ["192.0.2.2"]
+        o.peer = peers
         o.routerID = "192.0.2.1"
         let config = try AgentConfiguration(flags: o, defaultHostname: hostname)
         let speaker = try InMemorySpeaker(localAS: localAS, routerID: IPv4Address("192.0.2.1")!, pools: config.pools, peers: config.peers)
@@ -208,6 +210,28 @@ struct AgentWiringTests {
         #expect(try await store.endpoints().map(\.name) == ["kept"])
         #expect(try await store.blocks().flatMap { b in b.allocations.map(\.allocation.endpoint) } == ["kept"])
         #expect(dataplane.calls.contains(.removeEndpoint("gone")))
+    }
+
+    @Test("the loops service: a restart without peers ends at once; graceful shutdown tells the speaker to Cease")
+    func loopsService() async throws {
+        let store = InMemoryDatastore(), dataplane = FakeDataplane()
+        let first = try await Self.rig(store: store, dataplane: dataplane, peers: [])
+        _ = try await first.agent.createNetwork("lamp")
+        _ = try await first.agent.addEndpoint(AddEndpointRequest(name: "a", netns: Self.netns, network: "lamp"))
+        let second = try await Self.rig(store: store, dataplane: dataplane, peers: [])
+        #expect(await second.agent.restartPending && second.policy.programmed.isEmpty)
+        let loops = AgentLoops(agent: second.agent, speaker: second.speaker, store: store, dataplane: dataplane,
+                               restartDeadline: .seconds(60))
+        let group = ServiceGroup(configuration: .init(services: [loops], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while second.policy.programmed.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(second.policy.programmed.count == 1)
+        #expect(await !second.agent.restartPending)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(second.speaker.shutdownCall?.preserveForwarding == false)
+        #expect(second.speaker.shutdownCall?.message == "routed agent stopping")
     }
 
     @Test("a policy stored by one agent is applied by every agent sharing the datastore")
