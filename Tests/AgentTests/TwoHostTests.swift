@@ -30,13 +30,13 @@ final class TwoHostTests {
     func client(_ host: String) -> ControlClient { ControlClient(socket: socket(host)) }
 
     /// `ip netns exec HOST routed start ...`, then wait (bounded) for `/healthz` on its socket.
-    func startAgent(_ host: String) async throws {
+    func startAgent(_ host: String, _ extra: [String] = []) async throws {
         let me = host == hostA ? "10.99.0.1" : "10.99.0.2", peer = host == hostA ? "10.99.0.2" : "10.99.0.1"
         let args = [Self.routed, "start", "--as", "64512", "--router-id", me, "--listen", me,
                     "--peer", "\(peer),hold=9,connect-retry=1", "--datastore", "sqlite:" + lab.path("routed.sqlite"),
                     "--state-dir", lab.path("state-\(me)"), "--socket", socket(host), "--hostname", "host-\(me)",
                     "--uplink", "uplink", "--graceful-restart-time", "60", "--log-level", "info"]
-            + (host == hostB ? ["--metrics", "127.0.0.1:9179"] : [])
+            + (host == hostB ? ["--metrics", "127.0.0.1:9179"] : []) + extra
         let child = try lab.spawn(host, args, logFile: lab.path("agent-\(me).log"))
         agents[host] = child
         let deadline = ContinuousClock.now + .seconds(30)
@@ -188,5 +188,14 @@ final class TwoHostTests {
         } while ContinuousClock.now < deadline
         #expect(!aRoutes.contains("via 10.99.0.2"), "\(aRoutes)")
         #expect(aRoutes.contains("blackhole") && aRoutes.contains(a1.address))
+
+        // --preserve-forwarding-on-exit: SIGTERM closes the session without Cease; A keeps B's blocks.
+        try await startAgent(hostB, ["--preserve-forwarding-on-exit"])
+        #expect(try await eventuallyPings(a1.ns, b1.address))
+        agents[hostB]!.stop(grace: .seconds(10))
+        #expect(agents[hostB]!.exitStatus == 0, "\(agents[hostB]!.logTail())")
+        try await Task.sleep(for: .seconds(1))
+        #expect(try lab.run(hostA, ["ip", "route", "show", "proto", "201"]).contains("via 10.99.0.2"))
+        #expect(try ping(a1.ns, b1.address))
     }
 }
