@@ -8,16 +8,20 @@ public import IPAM
 public import Logging
 public import NIOCore
 
-/// `RoutingSpeaker` over today's `BGPSpeaker`, whose peers are fixed at creation and which keeps
-/// no Loc-RIB: its `events` feed a `PeerRIB` here. A peer added at run time gets a speaker of its
-/// own that only connects out (the main speaker's listener refuses it), so no other session
-/// restarts; removing it stops that speaker. Removing a configured peer, or adding a `passive`
-/// one (which needs the listener), rebuilds the main speaker: its sessions restart.
+/// `RoutingSpeaker` over today's `BGPSpeaker`, whose peers are fixed at creation, which keeps no
+/// Loc-RIB and which sends every peer the same originated routes. So the adapter runs several:
+/// - the main speaker: the listener, and the configured peers exporting `blocks` (the iBGP
+///   default) or `passive` (they need the listener);
+/// - one connect-only speaker per other export policy (`aggregates` to gateways, `all`, `none`,
+///   named lists), each sent only what its policy passes;
+/// - one connect-only speaker per peer added at run time, so adding or removing it restarts no
+///   other session (a `passive` one, or removing a configured peer, rebuilds the main speaker).
+/// Their `events` feed one `PeerRIB`. A connect-only speaker's peer must accept our connection:
+/// the main listener refuses its own attempts (it is not configured there).
 ///
 /// REPLACE when the RIB lands in BGPSpeaker: `ribChanges` gives `bestRouteChanges`,
-/// `routes(prefix:)`/`status()` give the listings, `addPeer`/`removePeer` keep the other sessions,
-/// `shutdown(message:preserveForwarding:)`, and per-peer `export=` (today every peer is sent
-/// every originated route: our blocks).
+/// `routes(prefix:)`/`status()` the listings, `addPeer`/`removePeer` keep the other sessions,
+/// per-peer `export=` and `shutdown(message:preserveForwarding:)` belong to the speaker.
 public actor BGPSpeakerAdapter: RoutingSpeaker {
     public struct Settings: Sendable {
         public var localAS: UInt32
@@ -32,18 +36,25 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
         }
     }
 
+    /// One running `BGPSpeaker`, the export policy its peers share, and its event pump.
+    struct Running {
+        var speaker: BGPSpeaker
+        var task: Task<Void, Never>
+        var id: Int
+        var export: String
+    }
+
     let settings: Settings
     let group: any EventLoopGroup
     let logger: Logger
     var rib: PeerRIB
-    var speaker: BGPSpeaker?
-    var eventTask: Task<Void, Never>?
-    /// Peers added at run time, each with its own connect-only speaker.
-    var added: [IPAddress: (speaker: BGPSpeaker, task: Task<Void, Never>, id: Int)] = [:]
+    var main: Running?
+    /// Connect-only speakers by export policy (configured peers).
+    var exportGroups: [String: Running] = [:]
+    /// Connect-only speakers of peers added at run time.
+    var added: [IPAddress: Running] = [:]
     var originated: [OriginatedRoute] = []
-    /// Identifies the speaker an event came from: the main one (`mainID`) or one in `added`.
     var lastSpeakerID = 0
-    var mainID = 0
     public nonisolated let bestRouteChanges: AsyncStream<[RIBChange]>
     let changes: AsyncStream<[RIBChange]>.Continuation
 
@@ -60,39 +71,64 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
 
     public func start() async throws { try await rebuild() }
 
-    /// A new main `BGPSpeaker` (the listener and every peer not added at run time); the old one
-    /// (if any) is stopped first.
+    var all: [Running] { [main].compactMap { $0 } + Array(exportGroups.values) + Array(added.values) }
+
+    /// Whether a configured peer rides on the main (listening) speaker.
+    static func onMain(_ p: AgentPeer) -> Bool { p.effectiveExport == "blocks" || p.spec.passive }
+
+    /// Stops and remakes the main speaker and the export groups (not the peers added at run time).
     func rebuild() async throws {
-        if let old = speaker {
-            eventTask?.cancel()
-            await old.shutdown(message: "peer configuration changed")
+        for r in [main].compactMap({ $0 }) + Array(exportGroups.values) {
+            r.task.cancel()
+            await r.speaker.shutdown(message: "peer configuration changed")
         }
-        lastSpeakerID += 1
-        mainID = lastSpeakerID
-        let peers = rib.peers.values.map(\.peer.spec).filter { added[$0.address] == nil }.sorted { $0.address < $1.address }
-        let (s, task) = make(peers: peers, listen: true, id: mainID)
-        speaker = s
-        eventTask = task
-        do { try await s.start() } catch { throw RoutingError.speaker("\(error)") }
+        exportGroups = [:]
+        let configured = rib.peers.values.map(\.peer).filter { added[$0.address] == nil }.sorted { $0.address < $1.address }
+        for p in configured where p.spec.passive && p.effectiveExport != "blocks" {
+            logger.warning("a passive peer is sent our blocks: export=\(p.effectiveExport) needs the peer to accept our connection",
+                           metadata: ["peer": "\(p.address)"])
+        }
+        let m = make(peers: configured.filter(Self.onMain).map(\.spec), listen: true, export: "blocks")
+        main = m
+        var groups: [String: [PeerSpec]] = [:]
+        for p in configured where !Self.onMain(p) { groups[p.effectiveExport, default: []].append(p.spec) }
+        for (export, specs) in groups { exportGroups[export] = make(peers: specs, listen: false, export: export) }
+        do {
+            try await m.speaker.start()
+            for r in exportGroups.values { try await r.speaker.start() }
+        } catch {
+            throw RoutingError.speaker("\(error)")
+        }
     }
 
-    func make(peers: [PeerSpec], listen: Bool, id: Int) -> (BGPSpeaker, Task<Void, Never>) {
+    func make(peers: [PeerSpec], listen: Bool, export: String) -> Running {
         let config = SpeakerConfiguration(localAS: settings.localAS, routerID: settings.routerID,
                                           listenAddress: listen ? settings.listenAddress : nil, listenPort: settings.listenPort,
                                           peers: peers, gracefulRestart: settings.gracefulRestart)
         let s = BGPSpeaker(configuration: config, group: group, logger: logger)
-        s.originate(originated)
+        s.originate(routes(for: export))
+        lastSpeakerID += 1
+        let id = lastSpeakerID
         let task = Task { [weak self] in
             for await event in s.events {
                 guard let self else { return }
                 await self.handle(event, from: id)
             }
         }
-        return (s, task)
+        return Running(speaker: s, task: task, id: id, export: export)
+    }
+
+    /// What a peer with export policy `name` is sent: our blocks, and the pools we hold blocks of
+    /// (aggregates), through the policy.
+    func routes(for name: String) -> [OriginatedRoute] {
+        let filter = RouteFilter(name: name, named: rib.routePolicies) ?? .none
+        let own = Set(originated.map(\.prefix))
+        let aggregates = rib.pools.filter { p in own.contains { p.cidr.contains($0) } }.map { OriginatedRoute(prefix: $0.cidr) }
+        return (originated + aggregates).filter { filter.accepts($0.prefix, pools: rib.pools, ownBlocks: own) }
     }
 
     func handle(_ event: SpeakerEvent, from id: Int) {
-        guard id == mainID || added.values.contains(where: { $0.id == id }) else { return }
+        guard all.contains(where: { $0.id == id }) else { return }
         let now = Date()
         var out: [RIBChange] = []
         switch event {
@@ -119,8 +155,7 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
 
     public func originate(_ routes: [OriginatedRoute]) async {
         originated = routes
-        speaker?.originate(routes)
-        for a in added.values { a.speaker.originate(routes) }
+        for r in all { r.speaker.originate(self.routes(for: r.export)) }
     }
 
     public func routes(prefix: IPPrefix?) async -> [RouteInfo] {
@@ -135,8 +170,7 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
 
     public func peers() async -> [PeerInfo] {
         var advertised: [IPAddress: Int] = [:]
-        for s in await speaker?.status() ?? [] { advertised[s.address] = s.advertised }
-        for a in added.values { for s in await a.speaker.status() { advertised[s.address] = s.advertised } }
+        for r in all { for s in await r.speaker.status() { advertised[s.address] = s.advertised } }
         return rib.peerInfos(advertised: advertised)
     }
 
@@ -145,33 +179,29 @@ public actor BGPSpeakerAdapter: RoutingSpeaker {
     public func addPeer(_ peer: AgentPeer) async throws {
         do { try rib.addPeer(peer, at: Date()) } catch { throw error }
         guard !peer.spec.passive else { return try await rebuild() }
-        lastSpeakerID += 1
-        let (s, task) = make(peers: [peer.spec], listen: false, id: lastSpeakerID)
-        added[peer.address] = (s, task, lastSpeakerID)
-        do { try await s.start() } catch { throw RoutingError.speaker("\(error)") }
+        let r = make(peers: [peer.spec], listen: false, export: peer.effectiveExport)
+        added[peer.address] = r
+        do { try await r.speaker.start() } catch { throw RoutingError.speaker("\(error)") }
     }
 
     public func removePeer(_ address: IPAddress) async throws {
         let out: [RIBChange]
         do { out = try rib.removePeer(address) } catch { throw error }
         if !out.isEmpty { changes.yield(out) }
-        if let a = added.removeValue(forKey: address) {
-            a.task.cancel()
-            await a.speaker.shutdown(message: "peer removed")
+        if let r = added.removeValue(forKey: address) {
+            r.task.cancel()
+            await r.speaker.shutdown(message: "peer removed")
         } else {
             try await rebuild()
         }
     }
 
     public func shutdown(message: String, preserveForwarding: Bool) async {
-        eventTask?.cancel()
+        let running = all
+        for r in running { r.task.cancel() }
         // Today's speaker can only Cease: with preserved forwarding the process exits and the
         // sockets close without a NOTIFICATION, which RFC 4724 peers treat as a restart.
-        for a in added.values { a.task.cancel() }
-        if !preserveForwarding {
-            await speaker?.shutdown(message: message)
-            for a in added.values { await a.speaker.shutdown(message: message) }
-        }
+        if !preserveForwarding { for r in running { await r.speaker.shutdown(message: message) } }
         changes.finish()
     }
 }
