@@ -49,6 +49,13 @@ final class TwoHostTests {
         throw CancellationError()
     }
 
+    /// The exit status once Foundation has reaped the process (bounded: 5 s).
+    func exitStatus(_ child: ChildProcess) async -> Int32? {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while child.exitStatus == nil, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return child.exitStatus
+    }
+
     func ping(_ from: String, _ to: String, seconds: Int = 1) throws -> Bool {
         try lab.execute(from, ["ping", "-c", "1", "-w", "\(seconds)", to], timeout: .seconds(seconds + 5)).status == 0
     }
@@ -177,7 +184,7 @@ final class TwoHostTests {
         // SIGTERM: a clean stop with Cease, so A withdraws B's blocks at once; B's kernel state stays.
         let bRoutes = try lab.run(hostB, ["ip", "route", "show", "proto", "201"])
         agents[hostB]!.stop(grace: .seconds(10))
-        #expect(agents[hostB]!.exitStatus == 0, "\(agents[hostB]!.logTail())")
+        #expect(await exitStatus(agents[hostB]!) == 0, "\(agents[hostB]!.logTail())")
         #expect(try lab.run(hostB, ["ip", "route", "show", "proto", "201"]) == bRoutes)
         let deadline = ContinuousClock.now + .seconds(5)
         var aRoutes = ""
@@ -193,7 +200,7 @@ final class TwoHostTests {
         try await startAgent(hostB, ["--preserve-forwarding-on-exit"])
         #expect(try await eventuallyPings(a1.ns, b1.address))
         agents[hostB]!.stop(grace: .seconds(10))
-        #expect(agents[hostB]!.exitStatus == 0, "\(agents[hostB]!.logTail())")
+        #expect(await exitStatus(agents[hostB]!) == 0, "\(agents[hostB]!.logTail())")
         try await Task.sleep(for: .seconds(1))
         #expect(try lab.run(hostA, ["ip", "route", "show", "proto", "201"]).contains("via 10.99.0.2"))
         #expect(try ping(a1.ns, b1.address))
