@@ -44,7 +44,7 @@ let package = Package(
             dependencies: ["IPAddressing", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         // Pure BGP logic: the RFC 4271 session FSM (and, next, the RIB and policy). No I/O, no clock.
-        .target(name: "BGPCore", dependencies: ["BGPWire", "IPAddressing"], swiftSettings: strict),
+        .target(name: "BGPCore", dependencies: ["BGPWire", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         // The BGP transport: SwiftNIO listener and connections executing BGPCore's FSM; TCP MD5, GTSM.
         .target(
             name: "BGPSpeaker",
@@ -56,7 +56,7 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "Agent",
+            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy", "Agent",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -108,6 +108,8 @@ let package = Package(
         // --- issue 7: IPAM and the datastore ---
         // Pure IPAM: pools, blocks (a bitmap each), allocation, GC, report; `protocol Datastore`.
         .target(name: "IPAM", dependencies: ["IPAddressing"], swiftSettings: strict),
+        // SplitMix64, the one seeded generator: FSM jitter and replayable property tests.
+        .target(name: "SeededRandom", swiftSettings: strict),
         // The control API's request and response bodies, shared by the agent and the CLI (Foundation only).
         .target(name: "AgentAPI", swiftSettings: strict),
         // Datastore implementations: SQLite (GRDB, WAL), etcd v3 (JSON gateway via async-http-client),
@@ -123,10 +125,10 @@ let package = Package(
         // Release-mode micro-benchmark of allocate + release (BENCHMARKS.md).
         .executableTarget(name: "routed-ipam-bench", dependencies: ["Datastore", "IPAM"],
                           path: "Benchmarks/IPAMBench", swiftSettings: strict),
-        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing"], swiftSettings: strict),
+        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "DatastoreTests",
-            dependencies: ["Datastore", "IPAM", "IPAddressing", "routed-ipam-crash-helper",
+            dependencies: ["Datastore", "IPAM", "IPAddressing", "SeededRandom", "routed-ipam-crash-helper",
                            // the test etcd runs in a namespace; the client's event loop enters it
                            "Netlink", "CNetlinkShim", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -159,14 +161,33 @@ let package = Package(
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(
             name: "BGPWireTests",
-            dependencies: ["BGPWire", "BGPWireFuzz", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["BGPWire", "BGPWireFuzz", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
         .target(name: "InteropLab", path: "Tests/InteropLab", swiftSettings: strict),
         .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
-        // The `routed` executable's commands, run as a user would.
-        .testTarget(name: "CLITests", dependencies: ["Datastore", "IPAM", "routed"], swiftSettings: strict),
+        // --- issue 8, CLI half: the control API client and the commands that use it ---
+        // A typed client of every ControlAPI path over the agent's Unix socket (async-http-client, http+unix).
+        .target(
+            name: "AgentClient",
+            dependencies: ["AgentAPI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        // The client against a real HTTP/1.1 server on a Unix socket the test creates (NIO).
+        .testTarget(
+            name: "AgentClientTests",
+            dependencies: ["AgentClient", "AgentAPI", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        // The `routed` executable's commands, run as a user would; the text renderers; contrib/ configs in BIRD and FRR.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        // --- end issue 8, CLI half ---
         // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
         .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
     ],

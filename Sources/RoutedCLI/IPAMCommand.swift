@@ -1,3 +1,4 @@
+import AgentClient
 import ArgumentParser
 import Foundation
 import Datastore
@@ -10,32 +11,46 @@ struct IPAMCommand: AsyncParsableCommand {
         subcommands: [Show.self])
 
     /// `routed ipam show`: pools, blocks with their host and network, usage, and what is leaked or
-    /// orphaned. Reads the datastore directly, as `calicoctl ipam show` does; nothing is written.
+    /// orphaned. Asks the running agent (`GET /v1/ipam`); with `--datastore` (or `--state-dir`) it
+    /// reads the datastore directly instead, as `calicoctl ipam show` does, and writes nothing.
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show pools, blocks, usage, and leaked or orphaned entries.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show pools, blocks, usage, and leaked or orphaned entries.",
+            discussion: "Through the agent by default; --datastore or --state-dir reads the datastore directly (no agent needed).")
 
-        @Option(help: "sqlite:PATH or etcd://HOST:PORT[,HOST:PORT...] (default: sqlite under --state-dir).")
+        @Option(help: ArgumentHelp("Read this datastore directly: sqlite:PATH or etcd://HOST:PORT[,HOST:PORT...].", valueName: "spec"))
         var datastore: String?
 
-        @Option(help: "The agent's state directory, where the default SQLite file lives.")
-        var stateDir = "/var/lib/routed"
+        @Option(help: ArgumentHelp("Read the default SQLite file under this state directory directly.", valueName: "dir"),
+                completion: .directory)
+        var stateDir: String?
 
-        @Option(name: .shortAndLong, help: "Output format: text or json.")
-        var output = "text"
+        @OptionGroup var options: ClientOptions
 
         func validate() throws {
-            guard ["text", "json"].contains(output) else { throw ValidationError("-o \(output): use text or json") }
             if let datastore { do { _ = try DatastoreSpec(parsing: datastore) } catch { throw ValidationError(error.description) } }
+            if (datastore != nil || stateDir != nil), options.socket != nil {
+                throw ValidationError("--socket asks the agent, --datastore/--state-dir read the store directly: give one or the other")
+            }
         }
 
         func run() async throws {
-            let spec = try datastore.map { try DatastoreSpec(parsing: $0) } ?? .default(stateDirectory: stateDir)
+            if datastore != nil || stateDir != nil { return try await direct() }
+            let client = options.client
+            switch options.output {
+            case .json: FileHandle.standardOutput.write(try await client.ipamJSON() + Data("\n".utf8))
+            case .text: print(IPAMText.render(try await client.ipam()), terminator: "")
+            }
+        }
+
+        private func direct() async throws {
+            let spec = try datastore.map { try DatastoreSpec(parsing: $0) } ?? .default(stateDirectory: stateDir ?? "/var/lib/routed")
             // Opening a SQLite path creates the file: refuse instead, so a typo changes nothing.
             if case .sqlite(let path) = spec, !FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("no datastore at \(path): start the agent first, or give --datastore sqlite:PATH of an existing file")
             }
             let report = try await IPAllocator(store: try spec.open()).report()
-            if output == "json" {
+            if options.output == .json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))

@@ -8,7 +8,11 @@ public struct Routed: AsyncParsableCommand {
         commandName: "routed",
         abstract: "A pure layer-3 container networking agent: routable /32s, BGP, nftables isolation; no NAT, no tunnels.",
         version: RoutedVersion.string,
-        subcommands: [StartCommand.self, BGPSpeakerCommand.self, BGPLoadCommand.self, Decode.self, IPAMCommand.self]
+        subcommands: [
+            StartCommand.self, StatusCommand.self, RoutesCommand.self, PeerCommand.self, NetworkCommand.self, EndpointCommand.self,
+            PolicyCommand.self, IPAMCommand.self,
+            BGPSpeakerCommand.self, BGPLoadCommand.self, Decode.self,
+        ]
     )
 
     public init() {}

@@ -1,3 +1,4 @@
+import SeededRandom
 import Datastore
 import IPAM
 import IPAddressing
@@ -13,7 +14,7 @@ import Testing
         try await f.store.createPool(Pool(name: "v6", cidr: "fd00::/120", blockLength: 125))
         for n in ["lamp", "lnmp"] { _ = try await f.store.createNetwork(n) }
         let alloc = IPAllocator(store: f.store)
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var held: [String: IPAddress] = [:]
         for step in 0..<(kind == .etcd ? 150 : 400) {
             if held.isEmpty || rng.next() % 10 < 6 {

@@ -1,3 +1,4 @@
+import SeededRandom
 import Datastore
 import Foundation
 import IPAM
@@ -47,7 +48,7 @@ import Testing
                     let alloc = allocators[c % 3]
                     let host = "h\(c % 3)", network = c % 2 == 0 ? "lamp" : "lnmp"
                     var mine: [(String, IPAddress)] = []
-                    var rng = SplitMix(seed: UInt64(c + 1))
+                    var rng = SplitMix64(seed: UInt64(c + 1))
                     for k in 0..<perClient {
                         let ep = "c\(c)-\(k)"
                         let family: IPFamily = k % 4 == 3 ? .v6 : .v4
@@ -94,16 +95,4 @@ final class Audit: Sendable {
     let live = Mutex<[IPAddress: String]>([:])
     let duplicates = Mutex<[String]>([])
     let allocations = Mutex(0)
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,3 +1,4 @@
+import SeededRandom
 import BGPWire
 
 /// The BGP finite state machine of RFC 4271 section 8, as a pure function of (state, event) that
@@ -278,18 +279,5 @@ public struct SessionStateMachine: Sendable {
     private mutating func jittered(_ seconds: UInt16) -> Duration {
         let factor = 750 + Int(random.next() % 251)
         return .milliseconds(Int(seconds) * factor)
-    }
-}
-
-/// SplitMix64: a seeded generator, so the FSM stays a deterministic function of its inputs.
-struct SplitMix64: Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
