@@ -119,6 +119,9 @@ final class TwoHostTests {
         #expect(try !ping(b1.ns, b2.address), "lamp → lnmp on host B still passes")
         #expect(try ping(a1.ns, b1.address))
         #expect(try ping(a2.ns, b2.address))
+        // The policy's counter on A counts the packets it dropped there.
+        let counted = try await a.call(.GET, ControlAPI.Path.policies, as: PolicyList.self)
+        #expect(counted.policies.map(\.id) == [p.id] && (counted.policies.first?.packets ?? 0) > 0, "\(counted)")
 
         // Deleting an endpoint withdraws nothing else: B's routes of A's blocks stay, traffic flows.
         let routesBefore = try lab.run(hostB, ["ip", "route", "show", "proto", "201"])

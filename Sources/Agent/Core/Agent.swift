@@ -243,9 +243,9 @@ public actor Agent {
                           proto: p.proto.flatMap(L4Protocol.init(rawValue:)), ports: ports, oneWay: p.oneWay)
     }
 
-    /// The ruleset for what is known now: policies, memberships (our blocks, learned blocks by
-    /// their community), this host's endpoints (anti-spoofing).
-    public func ruleset() -> Ruleset {
+    /// What the policy is made of now: the book, the memberships (our blocks, learned blocks by
+    /// their community) and this host's endpoints (anti-spoofing).
+    func policyInputs() -> (Memberships, [LocalEndpoint]) {
         var m = Memberships()
         for (prefix, network) in ownBlocks {
             if let name = NetworkName(rawValue: network), !name.isPseudo { try? m.insert(prefix, into: NetworkID(deriving: name)) }
@@ -255,6 +255,12 @@ public actor Agent {
             guard let name = NetworkName(rawValue: e.network) else { return nil }
             return LocalEndpoint(ifname: EndpointSpec.hostInterfaceName(for: e.name), addresses: e.addresses, network: NetworkID(deriving: name))
         }
+        return (m, locals)
+    }
+
+    /// The ruleset all of it compiles to.
+    public func ruleset() -> Ruleset {
+        let (m, locals) = policyInputs()
         return PolicyCompiler.compile(book, memberships: m, endpoints: locals)
     }
 
@@ -262,7 +268,8 @@ public actor Agent {
         guard !policyHeld else { return }
         let start = ContinuousClock.now
         do {
-            try policy.program(ruleset())
+            let (m, locals) = policyInputs()
+            try policy.program(book: book, memberships: m, endpoints: locals)
             checks["policy"] = "ok"
         } catch {
             metrics.nftFailures.increment()
