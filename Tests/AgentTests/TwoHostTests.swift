@@ -56,6 +56,22 @@ final class TwoHostTests {
         return child.exitStatus
     }
 
+    /// The `routed` CLI against an agent's socket, as a user runs it: (exit status, output).
+    func cli(_ args: [String], socket: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["-s", "KILL", "30", Self.routed] + args + ["--socket", socket]
+        let out = lab.path("cli.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let sink = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardOutput = sink
+        p.standardError = sink
+        try p.run()
+        p.waitUntilExit()
+        try sink.close()
+        return (p.terminationStatus, try String(contentsOfFile: out, encoding: .utf8))
+    }
+
     func ping(_ from: String, _ to: String, seconds: Int = 1) throws -> Bool {
         try lab.execute(from, ["ping", "-c", "1", "-w", "\(seconds)", to], timeout: .seconds(seconds + 5)).status == 0
     }
@@ -163,6 +179,20 @@ final class TwoHostTests {
         #expect(try await a.call(.GET, ControlAPI.Path.peers, as: [PeerInfo].self).map(\.address) == ["10.99.0.2"])
         let sessionBAfter = try await b.call(.GET, ControlAPI.Path.peers, as: [PeerInfo].self)[0]
         #expect(sessionBAfter.state == "Established" && sessionBAfter.since == sessionB.since)
+
+        // The routed CLI against the agent, as a user runs it.
+        let status = try cli(["status"], socket: socket(hostA))
+        #expect(status.0 == 0 && status.1.contains("10.99.0.2") && status.1.contains("Established"), "\(status.1)")
+        let eps = try cli(["endpoint", "list", "-o", "json"], socket: socket(hostA))
+        #expect(eps.0 == 0 && eps.1.contains("\"a1\"") && eps.1.contains(a1.address), "\(eps.1)")
+        let ghost = try cli(["endpoint", "del", "ghost"], socket: socket(hostA))
+        #expect(ghost.0 != 0 && ghost.1.contains("ghost"), "\(ghost.1)")
+        let unknownNet = try cli(["policy", "deny", "lamp", "nope"], socket: socket(hostA))
+        #expect(unknownNet.0 != 0 && unknownNet.1.contains("nope"), "\(unknownNet.1)")
+        let ipam = try await a.call(.GET, ControlAPI.Path.ipam, as: IPAMReportBody.self)
+        #expect(ipam.pools.map(\.cidr) == ["10.244.0.0/16"] && ipam.blocks.count == 4 && ipam.leaked.isEmpty, "\(ipam)")
+        let ipamText = try cli(["ipam", "show"], socket: socket(hostB))
+        #expect(ipamText.0 == 0 && ipamText.1.contains("10.244.0.0/16"), "\(ipamText.1)")
 
         // Clear errors.
         let e1 = try await a.failure(.DELETE, ControlAPI.Path.endpoints + "/ghost")
