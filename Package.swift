@@ -28,6 +28,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // --- issue 8: the agent ---
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // --- end issue 8 ---
     ],
     targets: [
         // Pure value types shared by every layer: addresses and prefixes (no I/O).
@@ -50,7 +56,7 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy",
+            dependencies: ["BGPWire", "BGPCore", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy", "Agent",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -95,7 +101,7 @@ let package = Package(
         .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "BGPSpeakerTests",
-            dependencies: ["BGPSpeaker", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
+            dependencies: ["BGPSpeaker", "BGPCore", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "PolicyKernel", "Netlink", "IPAddressing"], swiftSettings: strict),
@@ -135,6 +141,29 @@ let package = Package(
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
         // --- end issue 7 ---
+        // --- issue 8: the agent (daemon half) ---
+        // The daemon: configuration, wiring datastore → IPAM → dataplane → BGP → FIB/policy, control API, metrics.
+        .target(
+            name: "Agent",
+            dependencies: ["AgentAPI", "BGPCore", "BGPSpeaker", "BGPWire", "IPAddressing", "IPAM", "Datastore",
+                           "Dataplane", "Netlink", "Policy", "PolicyKernel",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Yams", package: "Yams"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire", "BGPSpeaker",
+                           "Dataplane", "Policy", "Netlink", "InteropLab", "routed",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // --- end issue 8 ---
 
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"], swiftSettings: strict),
         .testTarget(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RIB ingest side by side (issue 4): `routed bgp-load` feeds N IPv4 prefixes (/24, then /32) packed
 # into 4 KiB UPDATEs to, one after another in the same run,
-#   routed  `routed bgp-speaker --report-received N`
+#   routed  `routed bgp-speaker --report-accepted N --no-route-events --no-rib-events`
 #   bird    BIRD 2 (`bird -f -c CONF -s SOCKET -P PIDFILE`)
 #   frr     FRR bgpd alone (`bgpd -Z`: no zebra, so no FIB; its RIB is what is measured)
 #   gobgp   GoBGP (`gobgpd -f CONF --api-hosts 127.0.0.1:PORT`)
@@ -15,8 +15,8 @@
 # Lab: two network namespaces made for this run (rbNNNN-l with the load generator, rbNNNN-d with
 # the receiver) joined by one veth pair created inside them (10.99.0.1/30, 10.99.0.2/30); nothing
 # touches the root namespace, and everything (processes by pid, namespaces) goes on every exit.
-# How counts are read: routed prints a line when its received count reaches N (read on the
-# session's event loop); BIRD `birdc show protocols all` ("Routes: N imported"), FRR `vtysh show bgp
+# How counts are read: routed prints a line when its peers' paths in the Loc-RIB reach N (read on
+# the RIB's event loop); BIRD `birdc show protocols all` ("Routes: N imported"), FRR `vtysh show bgp
 # summary json` (pfxRcd), GoBGP `gobgp neighbor` (Accepted), at most once a second (polling stalls it).
 set -euo pipefail
 
@@ -100,12 +100,12 @@ ip -n "$NS_D" link set "${P}b" up
 start_routed() {
     fresh "$RUN/routed.out"
     ip netns exec "$NS_D" "$ROUTED" bgp-speaker --as 65000 --router-id $A_D --listen $A_D \
-        --peer "$A_L,as=65001,passive" --report-received "$N" > "$RUN/routed.out" 2> "$RUN/routed.err" &
+        --peer "$A_L,as=65001,passive" --report-accepted "$N" --no-route-events --no-rib-events > "$RUN/routed.out" 2> "$RUN/routed.err" &
     RPID=$!; PIDS+=("$RPID")
     wait_for "routed listening" 20 grep -q '"listening"' "$RUN/routed.out"
 }
-count_routed() { grep -q '"event":"received"' "$RUN/routed.out" && echo "$N" || echo 0; }
-done_wall_routed() { sed -n 's/.*"event":"received".*"wall":\([0-9.]*\).*/\1/p' "$RUN/routed.out"; }
+count_routed() { grep -q '"event":"accepted"' "$RUN/routed.out" && echo "$N" || echo 0; }
+done_wall_routed() { sed -n 's/.*"event":"accepted".*"wall":\([0-9.]*\).*/\1/p' "$RUN/routed.out"; }
 
 start_bird() {
     cat > "$RUN/bird.conf" <<EOF
@@ -227,7 +227,7 @@ EOF
     local bpid=$RPID
     fresh "$RUN/adv.out"
     ip netns exec "$NS_L" "$ROUTED" bgp-speaker --as 65001 --router-id $A_L --peer "$A_D,as=65000,local=$A_L" \
-        --originate-file "$RUN/originate.txt" > "$RUN/adv.out" 2> "$RUN/adv.err" &
+        --originate-file "$RUN/originate.txt" --no-route-events --no-rib-events > "$RUN/adv.out" 2> "$RUN/adv.err" &
     local spid=$!; PIDS+=("$spid")
     wait_for "routed Established with BIRD" 120 grep -q '"event":"established"' "$RUN/adv.out"
     local established; established=$(now)

@@ -22,7 +22,7 @@ func nid(_ b: PolicyBook, _ n: String) -> NetworkID { try! b.id(of: NetworkName(
 
 /// The scale: network k owns 10.0.0.0 + 16k /28 with ten endpoints; policy i relates n(i) and
 /// n(i+1): a deny, a tcp allow, or a tcp port allow, in turn.
-func scale(stray: Bool = false, extraPolicy: Bool = false) throws -> Ruleset {
+func scale() throws -> (PolicyBook, Memberships, [LocalEndpoint]) {
     var book = PolicyBook()
     for k in 0..<1000 { _ = try book.createNetwork("n\(k)") }
     for i in 0..<1000 {
@@ -33,7 +33,6 @@ func scale(stray: Bool = false, extraPolicy: Bool = false) throws -> Ruleset {
         default: _ = try book.add(book.rule(.allow, from: a, to: b, proto: "tcp", port: "\(1000 + i)"))
         }
     }
-    if extraPolicy { _ = try book.add(book.rule(.deny, from: "n5", to: "n500", proto: "udp", port: "53")) }
     var m = Memberships()
     var eps: [LocalEndpoint] = []
     for k in 0..<1000 {
@@ -43,23 +42,30 @@ func scale(stray: Bool = false, extraPolicy: Bool = false) throws -> Ruleset {
             eps.append(LocalEndpoint(ifname: "rdb\(k * 10 + j)", addresses: [.v4(IPv4Address(base + UInt32(j)))], network: id))
         }
     }
-    if stray { try m.insert(.v4(IPv4Prefix(IPv4Address(0x0B00_0001), length: 32)), into: nid(book, "n7")) }
-    return PolicyCompiler.compile(book, memberships: m, endpoints: eps)
+    return (book, m, eps)
 }
 
 func median(_ xs: [Duration]) -> Duration { xs.sorted()[xs.count / 2] }
 func ms(_ d: Duration) -> String { String(format: "%.2f ms", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
+func line(_ label: String, _ xs: [Duration]) {
+    print("\(label), median of \(xs.count): \(ms(median(xs))) [min \(ms(xs.min()!)), max \(ms(xs.max()!))]")
+}
 
 /// Everything runs in here (not in top-level code, which is main-actor isolated: the work
 /// below runs on the namespace thread).
 nonisolated func bench(runs: Int) throws {
-    let base = try scale(), stray = try scale(stray: true), policy = try scale(extraPolicy: true)
+    let (book, m, eps) = try scale()
+    let clock = ContinuousClock()
+    var base = Ruleset()
+    let compile = clock.measure { base = PolicyCompiler.compile(book, memberships: m, endpoints: eps) }
+    var layout = TableLayout()
+    let lay = clock.measure { layout = base.layout }
+    print("compile \(ms(compile)), layout \(ms(lay)): \(layout.maps.values.reduce(0) { $0 + $1.elements.count }) elements in \(layout.maps.count) maps/sets, \(layout.chains.count) chains")
     let name = "rd\(getpid())bench"
     guard sh(["ip", "netns", "add", name]) == 0 else { fatalError("ip netns add \(name) failed (root needed)") }
     defer { sh(["ip", "netns", "del", name]) }
     let thread = try NamespaceThread(namespace: NetworkNamespace(named: name))
     defer { thread.stop() }
-    let clock = ContinuousClock()
     try thread.run {
         let socket = try NFTablesSocket()
         var build: [Duration] = [], full: [Duration] = []
@@ -68,38 +74,47 @@ nonisolated func bench(runs: Int) throws {
             var b: NFTBatch!
             build.append(try clock.measure {
                 b = NFTBatch(family: .inet, table: Ruleset.table)
-                try RulesetProgram.replace(with: base, into: b)
+                try RulesetProgram.replace(with: layout, into: b)
             })
             bytes = b.byteCount; messages = b.commandCount
             full.append(try clock.measure {
                 let b2 = NFTBatch(family: .inet, table: Ruleset.table)
-                try RulesetProgram.replace(with: base, into: b2)
+                try RulesetProgram.replace(with: layout, into: b2)
                 try socket.apply(b2)
             })
         }
-        print("elements \(base.elements.count), full batch \(messages) messages, \(bytes) bytes")
-        print("full program (build + apply, table already present), median of \(runs): \(ms(median(full))) [min \(ms(full.min()!)), max \(ms(full.max()!))]")
-        print("  of which building the batch: \(ms(median(build)))")
-        for (label, target) in [("membership", stray), ("policy", policy)] {
-            var times: [Duration] = [], diffs: [Duration] = [], kernel: [Duration] = []
-            let back = RulesetDiff(from: target, to: base)
-            var there = RulesetDiff()
+        print("full batch \(messages) messages, \(bytes) bytes")
+        line("full program (build + apply, table already present)", full)
+        line("  of which building the batch", build)
+
+        // One change at a time through the engine, as the agent makes them (each timed from
+        // the call to the kernel's ACK), then undone.
+        let engine = PolicyEngine(socket: socket)
+        let start = try clock.measure { try engine.start(book: book, memberships: m, endpoints: eps) }
+        print("engine start (compile + layout + full program): \(ms(start))")
+        let stray = IPPrefix("11.0.0.1/32")!, n7 = nid(book, "n7")
+        let extra = try book.rule(.deny, from: "n5", to: "n500", proto: "udp", port: "53")
+        let ep = LocalEndpoint(ifname: "rdnew", addresses: [IPAddress("10.0.0.20")!], network: nid(book, "n1"))
+        var results: [(String, [Duration], Int)] = []
+        for (label, doIt, undo) in [
+            ("membership: a stray /32 joins n7", { try engine.addMembership(stray, network: n7) }, { try engine.removeMembership(stray, network: n7) }),
+            ("endpoint added in its block", { try engine.addEndpoint(ep) }, { try engine.removeEndpoint(ifname: ep.ifname) }),
+            ("policy added: deny n5 n500 udp 53", { _ = try engine.addPolicy(extra) }, { try engine.removePolicy(engine.book.sortedPolicies.last!.id) }),
+            ("default action changed", { try engine.setDefault(.deny) }, { try engine.setDefault(.allow) }),
+        ] as [(String, () throws -> Void, () throws -> Void)] {
+            var times: [Duration] = [], undos: [Duration] = [], batch: [Duration] = []
+            var changes = 0
             for _ in 0..<runs {
-                let start = clock.now
-                there = RulesetDiff(from: base, to: target)
-                let diffed = clock.now
-                let b1 = NFTBatch(family: .inet, table: Ruleset.table)
-                try RulesetProgram.update(there, into: b1)
-                try socket.apply(b1)
-                let end = clock.now
-                times.append(end - start); diffs.append(diffed - start); kernel.append(end - diffed)
-                let b = NFTBatch(family: .inet, table: Ruleset.table)
-                try RulesetProgram.update(back, into: b)
-                try socket.apply(b)
+                times.append(try clock.measure { try doIt() })
+                changes = engine.lastDiff.changeCount
+                batch.append(engine.lastBatchTime)
+                undos.append(try clock.measure { try undo() })
             }
-            print("one \(label) change (\(there.changeCount) changes, diff + build + apply), median of \(runs): \(ms(median(times))) [min \(ms(times.min()!)), max \(ms(times.max()!))]")
-            print("  of which RulesetDiff: \(ms(median(diffs))); batch build + apply through libnftnl: \(ms(median(kernel)))")
+            results.append((label, times, changes))
+            results.append(("  of which the batch (build, send, ACK)", batch, changes))
+            results.append(("  undone", undos, engine.lastDiff.changeCount))
         }
+        for (label, times, changes) in results { line("\(label) (\(changes) changes)", times) }
     }
 }
 

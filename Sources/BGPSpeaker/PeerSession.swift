@@ -5,10 +5,12 @@ import BGPCore
 import BGPWire
 import IPAddressing
 
-/// One peering: the RFC 4271 FSM and the connection, timers and Adj-RIB-In it drives.
+/// One peering: the RFC 4271 FSM and the connection and timers it drives.
 ///
 /// Confined to `eventLoop`: every method runs there (callers hop with `onLoop`). The FSM decides,
-/// this class executes its actions: connect, send, close, start and stop timers, report.
+/// this class executes its actions: connect, send, close, start and stop timers, report. Routes
+/// go to the speaker's one RIB (`RIBLoop`) as one batch per UPDATE, decoded here, on the session's
+/// own loop; what the RIB has for this peer comes back as `PeerMessage`s (`deliver`).
 final class PeerSession: @unchecked Sendable {
     let spec: PeerSpec
     let eventLoop: any EventLoop
@@ -22,17 +24,23 @@ final class PeerSession: @unchecked Sendable {
     private let localAS: UInt32
     private let routerID: IPv4Address
     private var timers: [SessionTimer: Scheduled<Void>] = [:]
-    private var originated: [OriginatedRoute] = []
-    private var advertised: Set<IPPrefix> = []
-    private(set) var adjRIBIn: [IPPrefix: ReceivedRoute] = [:]
     private(set) var since: ContinuousClock.Instant = .now
+    /// Counts Established sessions: the RIB tags what it sends with it, so routes meant for a
+    /// session that has ended never reach the next one.
+    private(set) var epoch = 0
+    /// Close without a NOTIFICATION (graceful restart: the peer keeps our routes, RFC 4724 section 4.1).
+    private var silentStop = false
     private let emit: @Sendable (SpeakerEvent) -> Void
     private let logger: Logger
+    private let rib: RIBLoop
+    private let reportsReceivedRoutes: Bool
 
-    init(spec: PeerSpec, configuration: SpeakerConfiguration, eventLoop: any EventLoop, logger: Logger,
+    init(spec: PeerSpec, configuration: SpeakerConfiguration, eventLoop: any EventLoop, rib: RIBLoop, logger: Logger,
          emit: @escaping @Sendable (SpeakerEvent) -> Void) {
         self.spec = spec
         self.eventLoop = eventLoop
+        self.rib = rib
+        self.reportsReceivedRoutes = configuration.reportReceivedRoutes
         self.localAS = configuration.localAS
         self.routerID = configuration.routerID
         self.emit = emit
@@ -61,21 +69,25 @@ final class PeerSession: @unchecked Sendable {
     let isExternal: Bool
     var lastError: String? { fsm.lastError }
     var peerAS: UInt32 { fsm.negotiated?.peerAS ?? fsm.configuration.peerAS }
-    var advertisedCount: Int { advertised.count }
 
     func start() { handle(spec.passive ? .startPassive : .start) }
 
-    func stop(message: String?) { handle(.manualStop(message: message)) }
+    /// ManualStop: Cease/Administrative Shutdown with `message` (RFC 9003) and `subcode`; with
+    /// `silently`, the connection just closes, so a peer with graceful restart keeps our routes.
+    func stop(message: String?, silently: Bool = false) {
+        silentStop = silently
+        handle(.manualStop(message: message))
+        silentStop = false
+    }
 
-    /// Replaces the routes we originate; an Established session announces and withdraws the difference.
-    func setOriginated(_ routes: [OriginatedRoute]) {
-        let old = Set(originated)
-        originated = routes
-        guard fsm.state == .established, let session = fsm.negotiated else { return }
-        // Withdraw only prefixes no longer originated at all; a changed route is re-announced below.
-        let kept = Set(routes.map(\.prefix))
-        sendWithdrawals(Array(Set(old.map(\.prefix)).subtracting(kept)), session: session)
-        sendAnnouncements(routes.filter { !old.contains($0) }, session: session)
+    /// Ends the session with Cease/`subcode` (RFC 4486), e.g. Peer De-configured; no restart.
+    func stop(_ subcode: CeaseSubcode) {
+        if fsm.state == .established || fsm.state == .openConfirm || fsm.state == .openSent {
+            send(.notification(.cease(subcode)))
+        }
+        silentStop = true
+        handle(.manualStop(message: nil))
+        silentStop = false
     }
 
     // MARK: - Events from the connection
@@ -197,6 +209,8 @@ final class PeerSession: @unchecked Sendable {
         switch action {
         case .connect:
             connect()
+        case .send(.notification) where silentStop:
+            break
         case .send(let message):
             send(message)
         case .disconnect:
@@ -221,27 +235,26 @@ final class PeerSession: @unchecked Sendable {
         case .established(let session):
             emit(.established(peer: spec.address, peerAS: session.peerAS, holdTime: session.holdTime,
                               families: session.families.sorted { ($0.afi.rawValue, $0.safi.rawValue) < ($1.afi.rawValue, $1.safi.rawValue) }))
-            advertised = []
-            sendAnnouncements(originated, session: session)
-            for family in session.families.sorted(by: { $0.afi.rawValue < $1.afi.rawValue }) {
-                send(.update(.endOfRIB(family)))
-            }
+            epoch += 1
+            let local = channel?.localAddress.flatMap { $0.ipAddress.flatMap(IPAddress.init) }
+            var v4: IPAddress? = spec.ipv4NextHop.map(IPAddress.v4), v6: IPAddress? = nil
+            if case .v4? = local, v4 == nil { v4 = local }
+            if case .v6? = local { v6 = local }
+            if v6 == nil { v6 = spec.ipv6NextHop.map(IPAddress.v6) }
+            let peer = EstablishedPeer(routerID: session.peerIdentifier, families: session.families, nextHopSelfV4: v4, nextHopSelfV6: v6,
+                                       routeRefresh: session.routeRefresh, enhancedRouteRefresh: session.enhancedRouteRefresh,
+                                       gracefulRestart: session.peerGracefulRestart)
+            let address = spec.address, epoch = self.epoch
+            rib.onLoop { $0.established(address, peer, epoch: epoch) }
         case .deliverUpdate(let update):
             apply(update)
         case .deliverRouteRefresh(let refresh):
-            guard let session = fsm.negotiated else { return }
-            // RFC 2918: re-advertise the family; RFC 7313: between BoRR and EoRR when both support it.
-            if session.enhancedRouteRefresh { send(.routeRefresh(RouteRefreshMessage(family: refresh.family, subtype: .beginningOfRouteRefresh))) }
-            sendAnnouncements(originated.filter { refresh.family.afi == ($0.prefix.isIPv4 ? .ipv4 : .ipv6) }, session: session)
-            if session.enhancedRouteRefresh { send(.routeRefresh(RouteRefreshMessage(family: refresh.family, subtype: .endOfRouteRefresh))) }
+            let address = spec.address
+            rib.onLoop { $0.run { $0.routeRefresh(refresh, from: address) } }
         case .sessionDown(let reason, let keeps):
             logger.notice("session down", metadata: ["reason": "\(reason)", "graceful-restart": "\(keeps)"])
-            if !keeps {
-                let gone = Array(adjRIBIn.keys)
-                adjRIBIn = [:]
-                if !gone.isEmpty { emit(.routes(peer: spec.address, announced: [], withdrawn: gone)) }
-            }
-            advertised = []
+            let address = spec.address
+            rib.onLoop { $0.run { $0.sessionDown(address, keepStale: keeps) } }
             emit(.sessionDown(peer: spec.address, reason: reason, keepsRoutes: keeps))
         }
     }
@@ -295,107 +308,100 @@ final class PeerSession: @unchecked Sendable {
 
     // MARK: - Routes
 
+    /// One UPDATE to the RIB: RFC 7606 outcomes reported, AS4_PATH merged, NLRI grouped by next
+    /// hop (IPv4 NLRI use NEXT_HOP, MP_REACH_NLRI its own), all in one hop to the RIB's loop.
     private func apply(_ update: UpdateMessage) {
         for error in update.errors {
             logger.warning("malformed UPDATE handled by RFC 7606", metadata: ["action": "\(error.action)", "error": "\(error.reason)"])
             emit(.warning(peer: spec.address, message: "\(error.action): \(error.reason)"))
         }
+        let address = spec.address
         if let family = update.endOfRIB {
-            emit(.endOfRIB(peer: spec.address, family: family))
+            // Reported by the RIB once it has taken in everything the peer sent before it.
+            rib.onLoop { $0.endOfRIB(family, from: address) }
             return
         }
         let withdrawn = update.withdrawnPrefixes
-        for p in withdrawn { adjRIBIn[p] = nil }
-        var announced: [ReceivedRoute] = []
         var shared = update.attributes.propagated()
         // From a 2-octet speaker the real path is AS_PATH merged with AS4_PATH (RFC 6793 section 4.2.3).
         if let as4 = shared.as4Path, fsm.negotiated?.codec.fourOctetAS == false {
             shared.set(.asPath((shared.asPath ?? .empty).reconstructed(with: as4)))
             shared.remove(.as4Path)
         }
-        for p in update.announcedPrefixes {
-            let nextHop: IPAddress?
-            if case .v4 = p, let nh = update.attributes.nextHop, !update.nlri.isEmpty {
-                nextHop = .v4(nh)
-            } else {
-                switch update.attributes.mpReachNLRI?.nextHop {
-                case .ipv4(let a)?: nextHop = .v4(a)
-                case .ipv6(let g, _)?: nextHop = .v6(g)
-                default: nextHop = update.attributes.nextHop.map(IPAddress.v4)
-                }
+        var groups: [RouteGroup] = []
+        if !update.isTreatAsWithdraw {
+            if !update.nlri.isEmpty {
+                let nh = update.attributes.nextHop.map(IPAddress.v4)
+                groups.append(RouteGroup(attributes: RouteAttributes(attributes: shared, nextHop: nh), prefixes: update.nlri.map(IPPrefix.v4)))
             }
-            let route = ReceivedRoute(prefix: p, nextHop: nextHop, attributes: shared)
-            adjRIBIn[p] = route
-            announced.append(route)
+            if let reach = update.attributes.mpReachNLRI, !reach.nlri.prefixes.isEmpty {
+                let nh: IPAddress?
+                switch reach.nextHop {
+                case .ipv4(let a): nh = .v4(a)
+                case .ipv6(let g, _): nh = .v6(g)
+                default: nh = update.attributes.nextHop.map(IPAddress.v4)
+                }
+                groups.append(RouteGroup(attributes: RouteAttributes(attributes: shared, nextHop: nh), prefixes: reach.nlri.prefixes))
+            }
         }
-        if !announced.isEmpty || !withdrawn.isEmpty {
-            emit(.routes(peer: spec.address, announced: announced, withdrawn: withdrawn))
+        if reportsReceivedRoutes, !groups.isEmpty || !withdrawn.isEmpty {
+            let announced = groups.flatMap { g in g.prefixes.map { ReceivedRoute(prefix: $0, nextHop: g.attributes.nextHop, attributes: shared) } }
+            emit(.routes(peer: address, announced: announced, withdrawn: withdrawn))
         }
-        if let limit = spec.maxPrefixes, adjRIBIn.count > Int(limit), let last = announced.last {
-            logger.warning("maximum-prefix limit exceeded", metadata: ["limit": "\(limit)", "received": "\(adjRIBIn.count)"])
-            handle(.prefixLimitExceeded(last.prefix.isIPv4 ? .ipv4Unicast : .ipv6Unicast, limit: limit))
-        }
+        guard !groups.isEmpty || !withdrawn.isEmpty else { return }
+        let batch = groups
+        rib.onLoop { $0.run { $0.received(withdrawn: withdrawn, announced: batch, from: address) } }
     }
 
-    /// Builds and sends UPDATEs for `routes` as this peer should see them (RFC 4271 section 5.1:
-    /// eBGP gets our AS prepended and us as next hop; iBGP gets LOCAL_PREF).
-    private func sendAnnouncements(_ routes: [OriginatedRoute], session: NegotiatedSession) {
-        guard let channel, !routes.isEmpty else { return }
-        let external = session.codec.externalPeer
-        let local = channel.localAddress.flatMap { $0.ipAddress.flatMap(IPAddress.init) }
-        var grouped: [(prefix: IPPrefix, attributes: PathAttributes, nextHop: NextHop?)] = []
-        for route in routes {
-            let path = external ? ASPath(sequence: [localAS]) : ASPath.empty
-            var a = PathAttributes([PathAttribute(.origin(.igp)), PathAttribute(.asPath(path))])
-            // Toward a 2-octet speaker, ASes over 65535 travel as AS_TRANS plus AS4_PATH (RFC 6793 section 4.2.2).
-            if !session.codec.fourOctetAS, path.needsFourOctets { a.set(.as4Path(path)) }
-            if !external { a.set(.localPref(100)) }
-            if !route.communities.isEmpty { a.set(.communities(route.communities)) }
-            if !route.largeCommunities.isEmpty { a.set(.largeCommunities(route.largeCommunities)) }
-            switch route.prefix {
-            case .v4:
-                guard session.families.contains(.ipv4Unicast) else { continue }
-                let nh: IPv4Address
-                if let configured = spec.ipv4NextHop { nh = configured } else if case .v4(let l)? = local { nh = l } else {
-                    emit(.warning(peer: spec.address, message: "no IPv4 next hop for \(route.prefix) on an IPv6 session: set next-hop= on the peer")); continue
-                }
-                a.set(.nextHop(nh))
-                grouped.append((route.prefix, a, nil))
-            case .v6:
-                guard session.families.contains(.ipv6Unicast) else { continue }
-                let nh: IPv6Address
-                if case .v6(let l)? = local { nh = l } else if let configured = spec.ipv6NextHop { nh = configured } else {
-                    emit(.warning(peer: spec.address, message: "no IPv6 next hop for \(route.prefix): set next-hop6= on the peer")); continue
-                }
-                grouped.append((route.prefix, a, .ipv6(nh, linkLocal: nil)))
-            }
-        }
+    /// What the RIB has for this peer, encoded with the session's codec. Dropped when it was meant
+    /// for an earlier session (`epoch`) or the session is no longer Established.
+    func deliver(_ messages: [PeerMessage], epoch: Int) {
+        guard epoch == self.epoch, fsm.state == .established, let session = fsm.negotiated, let channel else { return }
         var buffer = channel.allocator.buffer(capacity: 4096)
-        let packer = UpdatePacker(context: session.codec)
-        for group in UpdatePacker.group(grouped) {
-            do { try packer.announce(group, into: &buffer) } catch {
-                emit(.warning(peer: spec.address, message: "\(error)")); continue
-            }
-            advertised.formUnion(group.ipv4.map(IPPrefix.v4) + group.ipv6.map(IPPrefix.v6))
-        }
-        if buffer.readableBytes > 0 {
+        var updates = false
+        func flush() {
+            guard buffer.readableBytes > 0 else { return }
             write(buffer, on: channel)
-            handle(.updateSent)
+            buffer = channel.allocator.buffer(capacity: 4096)
+        }
+        for message in messages {
+            switch message {
+            case .update(let out):
+                encode(out, session: session, into: &buffer)
+                updates = true
+            case .endOfRIB(let family):
+                BGPMessage.update(.endOfRIB(family)).encode(into: &buffer, context: session.codec)
+            case .routeRefresh(let refresh):
+                BGPMessage.routeRefresh(refresh).encode(into: &buffer, context: session.codec)
+            case .maximumPrefixExceeded(let family, let limit):
+                flush()
+                logger.warning("maximum-prefix limit exceeded", metadata: ["limit": "\(limit)"])
+                handle(.prefixLimitExceeded(family, limit: limit))
+                return
+            case .reset(let reason):
+                flush()
+                logger.notice("resetting the session: \(reason)")
+                handle(.automaticStop(.administrativeReset))
+                return
+            }
+        }
+        flush()
+        if updates { handle(.updateSent) }
+    }
+
+    /// Withdrawals first, then announcements; toward a 2-octet speaker, ASes over 65535 travel as
+    /// AS_TRANS plus AS4_PATH (RFC 6793 section 4.2.2).
+    private func encode(_ out: OutboundUpdate, session: NegotiatedSession, into buffer: inout ByteBuffer) {
+        let packer = UpdatePacker(context: session.codec)
+        if !out.withdrawn.isEmpty {
+            packer.withdraw(ipv4: out.withdrawn.compactMap { if case .v4(let p) = $0 { p } else { nil } }, into: &buffer)
+            packer.withdraw(ipv6: out.withdrawn.compactMap { if case .v6(let p) = $0 { p } else { nil } }, into: &buffer)
+        }
+        for var group in out.announcements {
+            if !session.codec.fourOctetAS, let path = group.attributes.asPath, path.needsFourOctets { group.attributes.set(.as4Path(path)) }
+            do { try packer.announce(group, into: &buffer) } catch {
+                emit(.warning(peer: spec.address, message: "\(error)"))
+            }
         }
     }
-
-    private func sendWithdrawals(_ prefixes: [IPPrefix], session: NegotiatedSession) {
-        guard let channel, !prefixes.isEmpty else { return }
-        var buffer = channel.allocator.buffer(capacity: 1024)
-        let packer = UpdatePacker(context: session.codec)
-        packer.withdraw(ipv4: prefixes.compactMap { if case .v4(let p) = $0 { p } else { nil } }, into: &buffer)
-        packer.withdraw(ipv6: prefixes.compactMap { if case .v6(let p) = $0 { p } else { nil } }, into: &buffer)
-        advertised.subtract(prefixes)
-        write(buffer, on: channel)
-        handle(.updateSent)
-    }
-}
-
-extension IPPrefix {
-    var isIPv4: Bool { if case .v4 = self { true } else { false } }
 }

@@ -2,7 +2,7 @@ import BGPWire
 public import IPAddressing
 
 /// One configured peering, as the CLI spells it:
-/// `ADDR[,as=N][,port=P][,local=ADDR][,password=S][,passive][,hold=S][,keepalive=S][,connect-retry=S][,ttl-security][,multihop=N][,max-prefix=N][,max-prefix-restart=S][,next-hop=ADDR][,next-hop6=ADDR]`.
+/// `ADDR[,as=N][,port=P][,local=ADDR][,password=S][,passive][,hold=S][,keepalive=S][,connect-retry=S][,ttl-security][,multihop=N][,max-prefix=N][,max-prefix-restart=S][,next-hop=ADDR][,next-hop6=ADDR][,import=POLICY][,export=POLICY][,rr-client]`.
 public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
     public var port: Int = 179
@@ -29,6 +29,12 @@ public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
     public var ipv4NextHop: IPv4Address?
     /// The IPv6 next hop to announce IPv6 routes with when the session runs over IPv4.
     public var ipv6NextHop: IPv6Address?
+    /// The route policy applied to routes from the peer (`import=NAME`); nil for RFC 8212's default.
+    public var importPolicy: String?
+    /// The route policy applied to routes to the peer (`export=NAME`); nil for RFC 8212's default.
+    public var exportPolicy: String?
+    /// A route-reflector client of ours (RFC 4456; BIRD's `rr client`, FRR's `route-reflector-client`).
+    public var reflectorClient = false
 
     public init(address: IPAddress) { self.address = address }
 
@@ -80,8 +86,15 @@ public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
             case "next-hop6":
                 guard kv.count == 2, let a = IPv6Address(kv[1]) else { throw ParseError(spec: text, problem: "next-hop6 needs an IPv6 address") }
                 ipv6NextHop = a
+            case "import", "export":
+                guard kv.count == 2, let name = kv.last, !name.isEmpty,
+                      name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
+                    throw ParseError(spec: text, problem: "\(kv[0]) needs a policy name (letters, digits, - and _), e.g. \(kv[0])=all")
+                }
+                if kv[0] == "import" { importPolicy = name } else { exportPolicy = name }
+            case "rr-client" where kv.count == 1: reflectorClient = true
             default:
-                throw ParseError(spec: text, problem: "unknown option '\(part)'; known: as=, port=, local=, password=, passive, hold=, keepalive=, connect-retry=, ttl-security, multihop=, max-prefix=, max-prefix-restart=, next-hop=, next-hop6=")
+                throw ParseError(spec: text, problem: "unknown option '\(part)'; known: as=, port=, local=, password=, passive, hold=, keepalive=, connect-retry=, ttl-security, multihop=, max-prefix=, max-prefix-restart=, next-hop=, next-hop6=, import=, export=, rr-client")
             }
         }
         if ttlSecurity, multihopTTL != nil { throw ParseError(spec: text, problem: "ttl-security and multihop exclude each other") }
@@ -93,6 +106,9 @@ public struct PeerSpec: Hashable, Sendable, CustomStringConvertible {
         if port != 179 { s += ",port=\(port)" }
         if password != nil { s += ",password=***" }
         if passive { s += ",passive" }
+        if reflectorClient { s += ",rr-client" }
+        if let importPolicy { s += ",import=\(importPolicy)" }
+        if let exportPolicy { s += ",export=\(exportPolicy)" }
         return s
     }
 }

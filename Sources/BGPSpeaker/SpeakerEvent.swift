@@ -8,7 +8,8 @@ public enum SpeakerEvent: Sendable, Hashable {
     case established(peer: IPAddress, peerAS: UInt32, holdTime: UInt16, families: [AddressFamily])
     /// Routes learned from a peer (after RFC 7606 handling); `withdrawn` are gone.
     case routes(peer: IPAddress, announced: [ReceivedRoute], withdrawn: [IPPrefix])
-    /// The peer's End-of-RIB for a family (RFC 4724).
+    /// The peer's End-of-RIB for a family (RFC 4724), once the Loc-RIB has taken in every route
+    /// the peer sent before it.
     case endOfRIB(peer: IPAddress, family: AddressFamily)
     /// The session went down; `keepsRoutes` when graceful restart keeps them as stale.
     case sessionDown(peer: IPAddress, reason: String, keepsRoutes: Bool)

@@ -39,6 +39,8 @@ public final class NFTBatch {
     /// Number of messages between begin and end.
     public var commandCount: Int { descriptions.count - (ended ? 2 : 1) }
     public var byteCount: Int { length }
+    /// What each message does, in nft words, from `batch begin` on.
+    public var messageDescriptions: [String] { descriptions }
 
     func description(ofSequence s: UInt32) -> String? {
         let i = Int(s &- firstSequence)
@@ -207,6 +209,15 @@ public final class NFTBatch {
         }
         nftnl_set_nlmsg_build_payload(header(NFT_MSG_NEWSET, flags: NLM_F_CREATE), s)
         finish(description: "add \(set.isMap ? "map" : "set") \(family.name) \(table) \(set.name)")
+    }
+
+    /// `delete set|map FAMILY TABLE NAME` (no rule may still refer to it).
+    public func deleteSet(_ name: String, isMap: Bool = true) throws(NFTablesError) {
+        try checkOpen()
+        let s = setObject(name, id: nil)
+        defer { nftnl_set_free(s) }
+        nftnl_set_nlmsg_build_payload(header(NFT_MSG_DELSET, flags: 0), s)
+        finish(description: "delete \(isMap ? "map" : "set") \(family.name) \(table) \(name)")
     }
 
     /// `add element FAMILY TABLE SET { ... }`, split into messages of `elementsPerMessage`.

@@ -5,9 +5,9 @@ import Glibc
 /// then the replies are read until the last command's ACK. Bound to the network namespace of
 /// the thread that opened it (see `NamespaceThread`). Not thread-safe.
 public final class NFTablesSocket {
-    private let handle: OpaquePointer
-    private let portID: UInt32
-    private let receiveBuffer: UnsafeMutableRawPointer
+    let handle: OpaquePointer
+    let portID: UInt32
+    let receiveBuffer: UnsafeMutableRawPointer
     static let receiveCapacity = 256 * 1024
 
     /// - Parameter bufferBytes: SO_SNDBUFFORCE/SO_RCVBUFFORCE: the whole batch goes in one datagram.

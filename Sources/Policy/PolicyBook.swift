@@ -127,3 +127,19 @@ extension PolicyRule {
         return !oneWay && from == other.to && to == other.from
     }
 }
+
+extension PolicyBook {
+    /// What differs between two books: the policies added, removed or changed, and the
+    /// networks their change concerns (both ends of those policies, networks created or deleted).
+    public func changes(to new: PolicyBook) -> (policies: Set<PolicyID>, networks: Set<NetworkID>) {
+        var ids = Set<PolicyID>(), nets = Set<NetworkID>()
+        for id in Set(policies.keys).union(new.policies.keys) where policies[id] != new.policies[id] {
+            ids.insert(id)
+            for rule in [policies[id], new.policies[id]].compactMap({ $0 }) {
+                nets.insert(NetworkID(deriving: rule.from)); nets.insert(NetworkID(deriving: rule.to))
+            }
+        }
+        for name in Set(networks.keys).symmetricDifference(new.networks.keys) { nets.insert(NetworkID(deriving: name)) }
+        return (ids, nets)
+    }
+}

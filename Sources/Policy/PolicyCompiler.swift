@@ -17,6 +17,8 @@ public enum PolicyCompiler {
                                endpoints: [LocalEndpoint] = []) -> Ruleset {
         var r = Ruleset()
         r.defaultAction = book.defaultAction
+        r.networkNames = [.world: "world", .host: "host"]
+        for n in book.networks.values { r.networkNames[n.id] = n.name.rawValue }
         addMemberships(&r, memberships, endpoints)
         addVerdicts(&r, book)
         for ep in endpoints {
@@ -29,6 +31,19 @@ public enum PolicyCompiler {
             }
         }
         return r
+    }
+
+    /// `r` with everything that depends on the book recompiled (verdicts, policy chains, the
+    /// default, network names) and the address partition and anti-spoofing kept: what a policy
+    /// change needs, in O(policies).
+    public static func recompilePolicies(_ r: Ruleset, _ book: PolicyBook) -> Ruleset {
+        var out = r
+        out.pairVerdicts = [:]; out.protoVerdicts = [:]; out.portVerdicts = [:]; out.policyChains = [:]
+        out.defaultAction = book.defaultAction
+        out.networkNames = [.world: "world", .host: "host"]
+        for n in book.networks.values { out.networkNames[n.id] = n.name.rawValue }
+        addVerdicts(&out, book)
+        return out
     }
 
     static func addMemberships(_ r: inout Ruleset, _ m: Memberships, _ endpoints: [LocalEndpoint]) {
@@ -67,11 +82,47 @@ public enum PolicyCompiler {
         }
     }
 
-    static func addVerdicts(_ r: inout Ruleset, _ book: PolicyBook) {
+    /// `r` with the verdicts of every pair that touches `nets` compiled again from `book`, the
+    /// chains of the policies `ids`, the default and the names: what one policy change needs,
+    /// in O(policies naming those networks) plus one pass over the verdicts — the answer is the
+    /// same as `recompilePolicies(r, book)` when `nets` holds both ends of every changed policy
+    /// and every network created or deleted (`PolicyBook.changes(to:)`).
+    public static func recompilePolicies(_ r: Ruleset, _ book: PolicyBook, touching nets: Set<NetworkID>, policies ids: Set<PolicyID>) -> Ruleset {
+        var out = r
+        recompilePolicies(&out, book, touching: nets, policies: ids)
+        return out
+    }
+
+    /// `recompilePolicies(_:_:touching:policies:)` in place (no copy of the verdict maps when
+    /// `out` is their only owner).
+    public static func recompilePolicies(_ out: inout Ruleset, _ book: PolicyBook, touching nets: Set<NetworkID>, policies ids: Set<PolicyID>) {
+        func touches(_ k: PairKey) -> Bool { nets.contains(k.src) || nets.contains(k.dst) }
+        for k in out.pairVerdicts.keys.filter(touches) { out.pairVerdicts[k] = nil }
+        for k in out.protoVerdicts.keys.filter({ touches($0.pair) }) { out.protoVerdicts[k] = nil }
+        for k in out.portVerdicts.keys.filter({ touches($0.pair) }) { out.portVerdicts[k] = nil }
+        let concerned = book.policies.filter { nets.contains(NetworkID(deriving: $0.value.from)) || nets.contains(NetworkID(deriving: $0.value.to)) }
+            .keys.sorted().map { Policy(id: $0, rule: book.policies[$0]!) }
+        var sub = Ruleset()
+        addVerdicts(&sub, book, policies: concerned, alwaysFor: nets)
+        out.pairVerdicts.merge(sub.pairVerdicts) { _, new in new }
+        out.protoVerdicts.merge(sub.protoVerdicts) { _, new in new }
+        out.portVerdicts.merge(sub.portVerdicts) { _, new in new }
+        for id in ids {
+            out.policyChains[id] = book.policies[id].map { PolicyChain(id: id, action: $0.action, log: $0.log, comment: $0.description) }
+        }
+        out.defaultAction = book.defaultAction
+        for id in nets where id != .world && id != .host { out.networkNames[id] = nil }
+        for n in book.networks.values where nets.contains(n.id) { out.networkNames[n.id] = n.name.rawValue }
+    }
+
+    /// - Parameters:
+    ///   - policies: the policies to compile (all of the book's by default), by id.
+    ///   - alwaysFor: only the always-accepted pairs touching these networks (all by default).
+    static func addVerdicts(_ r: inout Ruleset, _ book: PolicyBook, policies: [Policy]? = nil, alwaysFor: Set<NetworkID>? = nil) {
         var pairs: [PairKey: Candidate] = [:]
         var protos: [ProtoKey: Candidate] = [:]
         var ports: [ProtoKey: [(PortRange, Candidate)]] = [:]
-        for policy in book.sortedPolicies {
+        for policy in policies ?? book.sortedPolicies {
             let rule = policy.rule
             guard let fromID = try? book.id(of: rule.from), let toID = try? book.id(of: rule.to) else { continue }
             let c = Candidate(action: rule.action, id: policy.id)
@@ -96,7 +147,9 @@ public enum PolicyCompiler {
         // Same network, and the pseudo-networks among themselves, unless a policy names the pair.
         var always: [PairKey] = book.networks.values.map { PairKey($0.id, $0.id) }
         for a in [NetworkID.world, .host] { for b in [NetworkID.world, .host] { always.append(PairKey(a, b)) } }
-        for k in always where r.pairVerdicts[k] == nil { r.pairVerdicts[k] = .accept }
+        for k in always where r.pairVerdicts[k] == nil && (alwaysFor.map { $0.contains(k.src) || $0.contains(k.dst) } ?? true) {
+            r.pairVerdicts[k] = .accept
+        }
     }
 }
 

@@ -1,56 +1,73 @@
-/// What turns one ruleset into another by changing only what differs: policy chains to add or
-/// delete, set and map elements to delete or add, and the default rule when it changed.
-/// Applied in this order in one transaction: add chains, delete elements, add elements,
-/// replace the default, delete chains (so no element ever points at a missing chain and an
-/// interval is removed before the intervals that replace it are added).
+/// What turns one table layout into another by changing only what differs. Applied in one
+/// transaction, in this order, so nothing ever points at a missing object:
+/// 1. add maps and sets; 2. add chains (empty); 3. flush changed chains and chains to delete;
+/// 4. delete elements; 5. add elements; 6. add the rules of added and changed chains;
+/// 7. delete maps (no rule refers to them any more); 8. delete chains (no rule or element does).
+/// An interval is removed before the intervals that replace it are added; a map element whose
+/// key stays but whose verdict changes is deleted and added again (nft cannot update in place).
 public struct RulesetDiff: Hashable, Sendable {
-    public var addedChains: [PolicyChain] = []
-    /// Chains that stay but whose rule changed (a policy restored under an id with another
-    /// rule): flushed and given the new rule, so map elements pointing at them stay valid.
-    public var changedChains: [PolicyChain] = []
-    public var deletedElements: [RulesetElement] = []
-    public var addedElements: [RulesetElement] = []
-    /// The new default action, when it changed.
-    public var newDefault: PolicyAction?
-    public var deletedChains: [PolicyID] = []
-
-    public var isEmpty: Bool {
-        addedChains.isEmpty && changedChains.isEmpty && deletedElements.isEmpty && addedElements.isEmpty && newDefault == nil && deletedChains.isEmpty
-    }
-    /// Number of element and chain changes (the size of the netlink batch, roughly).
-    public var changeCount: Int {
-        addedChains.count + changedChains.count + deletedElements.count + addedElements.count + deletedChains.count + (newDefault == nil ? 0 : 1)
-    }
+    public var addedMaps: [String: LayoutMapKind] = [:]
+    public var addedChains: [String: LayoutChain] = [:]
+    /// Chains that stay but whose rules changed: flushed and given the new rules.
+    public var changedChains: [String: LayoutChain] = [:]
+    public var deletedElements: [String: [LayoutElement]] = [:]
+    public var addedElements: [String: [LayoutElement]] = [:]
+    public var deletedMaps: [String] = []
+    /// The kinds of the deleted maps (nft says `delete map` or `delete set`).
+    public var deletedMapKinds: [String: LayoutMapKind] = [:]
+    public var deletedChains: [String] = []
 
     public init() {}
 
-    /// The minimal changes from `old` to `new`. A map element whose key stays but whose value
-    /// changes is deleted and added again (nft cannot update a map element in place).
+    public var isEmpty: Bool { changeCount == 0 }
+
+    /// Number of objects and elements changed (about the number of netlink messages' items).
+    public var changeCount: Int {
+        addedMaps.count + addedChains.count + changedChains.count + deletedMaps.count + deletedChains.count
+            + deletedElements.values.reduce(0) { $0 + $1.count } + addedElements.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// The minimal changes from `old` to `new`, comparing every object.
+    public init(from old: TableLayout, to new: TableLayout) {
+        self.init(from: old, to: new, maps: Set(old.maps.keys).union(new.maps.keys), chains: Set(old.chains.keys).union(new.chains.keys))
+    }
+
+    /// The changes of the named objects only: what an update that knows which objects it
+    /// touched compares (the rest of both layouts is not looked at).
+    public init(from old: TableLayout, to new: TableLayout, maps: Set<String>, chains: Set<String>) {
+        for name in maps {
+            switch (old.maps[name], new.maps[name]) {
+            case (nil, let n?):
+                addedMaps[name] = n.kind
+                if !n.elements.isEmpty { addedElements[name] = Array(n.elements) }
+            case (let o?, nil):
+                deletedMaps.append(name); deletedMapKinds[name] = o.kind
+            case (let o?, let n?) where o.elements != n.elements:
+                let del = o.elements.subtracting(n.elements), add = n.elements.subtracting(o.elements)
+                if !del.isEmpty { deletedElements[name] = Array(del) }
+                if !add.isEmpty { addedElements[name] = Array(add) }
+            default: break
+            }
+        }
+        for name in chains {
+            switch (old.chains[name], new.chains[name]) {
+            case (nil, let n?): addedChains[name] = n
+            case (_?, nil): deletedChains.append(name)
+            case (let o?, let n?) where o.rules != n.rules: changedChains[name] = n
+            default: break
+            }
+        }
+        deletedMaps.sort(); deletedChains.sort()
+    }
+
+    /// Adds element changes the caller computed itself (from the change, not by comparing maps).
+    public mutating func addElementChanges(map: String, deleted: [LayoutElement], added: [LayoutElement]) {
+        if !deleted.isEmpty { deletedElements[map, default: []] += deleted }
+        if !added.isEmpty { addedElements[map, default: []] += added }
+    }
+
+    /// The changes between two rulesets' layouts.
     public init(from old: Ruleset, to new: Ruleset) {
-        var del: [RulesetElement] = [], add: [RulesetElement] = []
-        func sets<T: Hashable>(_ a: some Collection<T>, _ b: some Collection<T>, _ make: (T) -> RulesetElement) {
-            let sa = Set(a), sb = Set(b)
-            for x in sa where !sb.contains(x) { del.append(make(x)) }
-            for x in sb where !sa.contains(x) { add.append(make(x)) }
-        }
-        func maps<K: Hashable>(_ a: [K: Verdict], _ b: [K: Verdict], _ make: (K, Verdict) -> RulesetElement) {
-            for (k, v) in a where b[k] != v { del.append(make(k, v)) }
-            for (k, v) in b where a[k] != v { add.append(make(k, v)) }
-        }
-        sets(old.addresses4, new.addresses4) { .address4($0) }
-        sets(old.addresses6, new.addresses6) { .address6($0) }
-        maps(old.pairVerdicts, new.pairVerdicts) { .pair($0, $1) }
-        maps(old.protoVerdicts, new.protoVerdicts) { .proto($0, $1) }
-        maps(old.portVerdicts, new.portVerdicts) { .port($0, $1) }
-        sets(old.workloadInterfaces, new.workloadInterfaces) { .workload(ifname: $0) }
-        sets(old.antiSpoof4, new.antiSpoof4) { .spoof4(ifname: $0.ifname, $0.address) }
-        sets(old.antiSpoof6, new.antiSpoof6) { .spoof6(ifname: $0.ifname, $0.address) }
-        deletedElements = del.sorted()
-        addedElements = add.sorted()
-        for (id, chain) in new.policyChains.sorted(by: { $0.key < $1.key }) {
-            if old.policyChains[id] == nil { addedChains.append(chain) } else if old.policyChains[id] != chain { changedChains.append(chain) }
-        }
-        deletedChains = old.policyChains.keys.filter { new.policyChains[$0] == nil }.sorted()
-        if old.defaultAction != new.defaultAction { newDefault = new.defaultAction }
+        self.init(from: old.layout, to: new.layout)
     }
 }

@@ -2,69 +2,62 @@ public import Netlink
 public import Policy
 import IPAddressing
 
-/// The sets and maps of table `inet routed` as libnftnl builds them, and how each
-/// `RulesetElement` is laid out in bytes. Network ids travel in kernel registers between lookups
-/// (no `meta mark`/`ct mark`, unlike the text form): `addr4`/`addr6` write the id in host byte
-/// order (nft's `mark`), `vany`/`vproto` take it as is, and `vports` (an interval concatenation,
-/// compared byte by byte) takes it in network byte order, as nft itself lays it out.
+/// The sets and maps of table `inet routed` as libnftnl declares them, and how each
+/// `LayoutElement` is laid out in bytes — the same bytes `nft` writes for the text form
+/// (`nft --debug=netlink`), so `nft list` prints them back.
 public enum RoutedSets {
-    public static let addr4 = NFTSet(name: "addr4", id: 1, key: [.ipv4Address], keyLength: 4, data: .mark, dataLength: 4, interval: true, dataHostOrder: true)
-    public static let addr6 = NFTSet(name: "addr6", id: 2, key: [.ipv6Address], keyLength: 16, data: .mark, dataLength: 4, interval: true, dataHostOrder: true)
-    public static let vports = NFTSet(name: "vports", id: 3, key: [.mark, .mark, .inetProtocol, .inetService], keyLength: 16,
-                                      concatFieldLengths: [4, 4, 1, 2], data: .verdict, interval: true)
-    public static let vproto = NFTSet(name: "vproto", id: 4, key: [.mark, .mark, .inetProtocol], keyLength: 12, concatFieldLengths: [4, 4, 1], data: .verdict)
-    public static let vany = NFTSet(name: "vany", id: 5, key: [.mark, .mark], keyLength: 8, concatFieldLengths: [4, 4], data: .verdict)
-    public static let workloads = NFTSet(name: "workloads", id: 6, key: [.ifname], keyLength: 16, keyHostOrder: true)
-    public static let spoof4 = NFTSet(name: "spoof4", id: 7, key: [.ifname, .ipv4Address], keyLength: 20, concatFieldLengths: [16, 4])
-    public static let spoof6 = NFTSet(name: "spoof6", id: 8, key: [.ifname, .ipv6Address], keyLength: 32, concatFieldLengths: [16, 16])
-    public static let all = [addr4, addr6, vports, vproto, vany, workloads, spoof4, spoof6]
+    /// The declaration of map or set `name` of kind `kind`; `id` is its batch-local id.
+    public static func declaration(_ name: String, _ kind: LayoutMapKind, id: UInt32) -> NFTSet {
+        switch kind {
+        case .address4: NFTSet(name: name, id: id, key: [.ipv4Address], keyLength: 4, data: .verdict, interval: true)
+        case .address6: NFTSet(name: name, id: id, key: [.ipv6Address], keyLength: 16, data: .verdict, interval: true)
+        case .ports: NFTSet(name: name, id: id, key: [.inetProtocol, .inetService], keyLength: 8, concatFieldLengths: [1, 2], data: .verdict, interval: true)
+        case .protos: NFTSet(name: name, id: id, key: [.inetProtocol], keyLength: 1, data: .verdict)
+        case .workloads: NFTSet(name: name, id: id, key: [.ifname], keyLength: 16, keyHostOrder: true)
+        case .spoof4: NFTSet(name: name, id: id, key: [.ifname, .ipv4Address], keyLength: 20, concatFieldLengths: [16, 4])
+        case .spoof6: NFTSet(name: name, id: id, key: [.ifname, .ipv6Address], keyLength: 32, concatFieldLengths: [16, 16])
+        }
+    }
 
-    /// The kernel elements of one ruleset element: an address interval is a start element and,
+    /// The kernel elements of one layout element: an address interval is a start element and,
     /// unless it reaches the top of the address space, an interval-end element at `last + 1`.
-    public static func elements(_ e: RulesetElement) -> [NFTElement] {
+    public static func elements(_ e: LayoutElement) -> [NFTElement] {
+        var out: [NFTElement] = []
+        append(e, to: &out)
+        return out
+    }
+
+    /// `elements(e)` appended to `out` (no intermediate array: the full load makes ~25k).
+    public static func append(_ e: LayoutElement, to out: inout [NFTElement]) {
         switch e {
-        case .address4(let i):
-            var out = [NFTElement(key: bigEndian(i.first), value: .data(hostOrder(i.network)))]
-            if i.last != .max { out.append(NFTElement(key: bigEndian(i.last + 1), intervalEnd: true)) }
-            return out
-        case .address6(let i):
-            var out = [NFTElement(key: bigEndian(i.first), value: .data(hostOrder(i.network)))]
-            if i.last != .max { out.append(NFTElement(key: bigEndian(i.last + 1), intervalEnd: true)) }
-            return out
-        case .pair(let k, let v):
-            return [NFTElement(key: hostOrder(k.src) + hostOrder(k.dst), value: .verdict(verdict(v)))]
-        case .proto(let k, let v):
-            return [NFTElement(key: hostOrder(k.pair.src) + hostOrder(k.pair.dst) + [k.proto.rawValue, 0, 0, 0], value: .verdict(verdict(v)))]
-        case .port(let k, let v):
-            let head = bigEndian(k.pair.src.rawValue) + bigEndian(k.pair.dst.rawValue) + [k.proto.rawValue, 0, 0, 0]
-            return [NFTElement(key: head + bigEndian(k.ports.low) + [0, 0], keyEnd: head + bigEndian(k.ports.high) + [0, 0],
-                               value: .verdict(verdict(v)))]
+        case .address4(let first, let last, let to):
+            out.append(NFTElement(key: bigEndian(first), value: .verdict(verdict(to))))
+            if last != .max { out.append(NFTElement(key: bigEndian(last + 1), intervalEnd: true)) }
+        case .address6(let first, let last, let to):
+            out.append(NFTElement(key: bigEndian(first), value: .verdict(verdict(to))))
+            if last != .max { out.append(NFTElement(key: bigEndian(last + 1), intervalEnd: true)) }
+        case .port(let p, let r, let to):
+            let head: [UInt8] = [p.rawValue, 0, 0, 0]
+            out.append(NFTElement(key: head + bigEndian(r.low) + [0, 0], keyEnd: head + bigEndian(r.high) + [0, 0], value: .verdict(verdict(to))))
+        case .proto(let p, let to):
+            out.append(NFTElement(key: [p.rawValue], value: .verdict(verdict(to))))
         case .workload(let name):
-            return [NFTElement(key: ifname(name))]
+            out.append(NFTElement(key: ifname(name)))
         case .spoof4(let name, let a):
-            return [NFTElement(key: ifname(name) + bigEndian(a.value))]
+            out.append(NFTElement(key: ifname(name) + bigEndian(a.value)))
         case .spoof6(let name, let a):
-            return [NFTElement(key: ifname(name) + bigEndian(UInt128(a.high) << 64 | UInt128(a.low)))]
+            out.append(NFTElement(key: ifname(name) + bigEndian(UInt128(a.high) << 64 | UInt128(a.low))))
         }
     }
 
-    /// The set an element lives in.
-    public static func set(of e: RulesetElement) -> NFTSet {
-        switch e {
-        case .address4: addr4; case .address6: addr6; case .pair: vany; case .proto: vproto; case .port: vports
-        case .workload: workloads; case .spoof4: spoof4; case .spoof6: spoof6
-        }
-    }
-
-    /// A map value: `goto pass` or `goto pN`.
-    public static func verdict(_ v: Verdict) -> NFTVerdict {
-        switch v { case .accept: .goto("pass"); case .policy(let id): .goto(id.chainName) }
+    /// A map value: `accept` or `goto CHAIN`.
+    public static func verdict(_ t: LayoutTarget) -> NFTVerdict {
+        switch t { case .accept: .accept; case .chain(let c): .goto(c) }
     }
 
     static func bigEndian<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
         withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
-    static func hostOrder(_ id: NetworkID) -> [UInt8] { withUnsafeBytes(of: id.rawValue) { Array($0) } }
     /// An interface name as the kernel compares it: IFNAMSIZ (16) bytes, zero padded.
     static func ifname(_ name: String) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 16)

@@ -1,198 +1,183 @@
 public import Netlink
 public import Policy
 
-/// Turns a `Ruleset` (or a `RulesetDiff`) into one nf_tables batch for table `inet routed`.
+/// Turns a `TableLayout` (or a `RulesetDiff`) into one nf_tables batch for table `inet routed`,
+/// with the expressions nft 1.0.6 itself generates for `TableLayout.nftText()` — so an
+/// operator's `nft list ruleset` prints our table (no register concatenation, no marks).
 ///
-/// Unlike `Ruleset.nftText()`, which must carry the two network ids in `meta mark`/`ct mark`
-/// because nft's grammar cannot concatenate two map lookups, the rules here look the source up
-/// into 32-bit register 0 and the destination into register 1: adjacent registers form the
-/// concatenated key of the verdict maps, and no mark is touched.
-///
-/// One verdict-map rule, as `nft --debug=netlink` prints it (forward, IPv4, `vany`):
+/// A source dispatch rule, as `nft --debug=netlink` prints it (forward, IPv4):
 /// ```
 /// [ meta load nfproto => reg 8 ]  [ cmp eq reg 8 0x00000002 ]
-/// [ payload load 4b @ network header + 12 => reg 8 ]  [ lookup reg 8 set addr4 dreg 8 ]
-/// [ payload load 4b @ network header + 16 => reg 9 ]  [ lookup reg 9 set addr4 dreg 9 ]
-/// [ lookup reg 8 set vany dreg 0 ]
+/// [ payload load 4b @ network header + 12 => reg 8 ]  [ lookup reg 8 set src4 dreg 0 ]
 /// ```
 public enum RulesetProgram {
-    static let r0 = NFTRegister.reg32(0), r1 = NFTRegister.reg32(1), r2 = NFTRegister.reg32(2)
-    static let r4 = NFTRegister.reg32(4), r5 = NFTRegister.reg32(5), r6 = NFTRegister.reg32(6), r7 = NFTRegister.reg32(7)
+    static let r0 = NFTRegister.reg32(0), r1 = NFTRegister.reg32(1), r4 = NFTRegister.reg32(4)
 
     /// Full replace, atomically: `add table inet routed; delete table inet routed; table inet
-    /// routed { ... }` in one batch, so there is no moment without filtering and no other table
-    /// is touched.
-    public static func replace(with r: Ruleset, into b: NFTBatch) throws(NFTablesError) {
+    /// routed { ... }` in one batch, so there is no moment without filtering (a restart adopts
+    /// whatever table a previous run left) and no other table is touched.
+    public static func replace(with t: TableLayout, into b: NFTBatch) throws(NFTablesError) {
         try b.addTable()
         try b.deleteTable()
         try b.addTable()
-        for s in RoutedSets.all { try b.addSet(s) }
-        // Straight from the ruleset's collections (not the sorted `Ruleset.elements`): only the
-        // interval maps need an order, and `addresses4`/`addresses6` are already ascending.
-        var bySet: [String: [NFTElement]] = [:]
-        func add(_ set: NFTSet, _ es: some Sequence<RulesetElement>) {
-            var out: [NFTElement] = []
-            for e in es { out += RoutedSets.elements(e) }
-            bySet[set.name] = out
+        var ids: [String: UInt32] = [:]
+        for name in t.orderedMapNames { try declare(name, t.maps[name]!.kind, into: b, ids: &ids) }
+        let chains = t.orderedChainNames
+        for name in chains { try b.addChain(chain(name, t.chains[name]!)) }
+        var scratch: [NFTElement] = []
+        for name in t.orderedMapNames {
+            let m = t.maps[name]!
+            guard !m.elements.isEmpty else { continue }
+            scratch.removeAll(keepingCapacity: true)
+            // Interval maps in ascending order; `nft list` shows a pipapo map in insertion order.
+            let els = m.kind.isInterval ? LayoutElement.ordered(m.elements) : Array(m.elements)
+            for e in els { RoutedSets.append(e, to: &scratch) }
+            try b.addElements(set: name, setID: ids[name], scratch)
         }
-        add(RoutedSets.addr4, r.addresses4.lazy.map { .address4($0) })
-        add(RoutedSets.addr6, r.addresses6.lazy.map { .address6($0) })
-        // Verdict maps in key order: `nft list` shows a pipapo map in insertion order.
-        add(RoutedSets.vany, r.pairVerdicts.keys.sorted().lazy.map { .pair($0, r.pairVerdicts[$0]!) })
-        add(RoutedSets.vproto, r.protoVerdicts.keys.sorted().lazy.map { .proto($0, r.protoVerdicts[$0]!) })
-        add(RoutedSets.vports, r.portVerdicts.keys.sorted().lazy.map { .port($0, r.portVerdicts[$0]!) })
-        add(RoutedSets.workloads, r.workloadInterfaces.lazy.map { .workload(ifname: $0) })
-        add(RoutedSets.spoof4, r.antiSpoof4.lazy.map { .spoof4(ifname: $0.ifname, $0.address) })
-        add(RoutedSets.spoof6, r.antiSpoof6.lazy.map { .spoof6(ifname: $0.ifname, $0.address) })
-        try b.addChain(NFTChain("pass"))
-        try b.addRule(chain: "pass", [.verdict(.accept)], summary: "accept")
-        for id in r.policyChains.keys.sorted() { try addPolicyChain(r.policyChains[id]!, into: b) }
-        for s in RoutedSets.all { if let els = bySet[s.name], !els.isEmpty { try b.addElements(set: s.name, setID: s.id, els) } }
-        for (name, hook) in [("prerouting", NFTHook.prerouting), ("forward", .forward), ("input", .input), ("output", .output)] {
-            try b.addChain(NFTChain(name, hook: hook))
-        }
-        try hookRules(r.defaultAction, into: b)
+        for name in chains { try rules(name, t.chains[name]!.rules, into: b, ids: ids) }
     }
 
-    /// Only what changed, in `RulesetDiff`'s order: add chains, change chains, delete elements,
-    /// add elements, replace the default, delete chains.
+    /// Only what changed, in `RulesetDiff`'s order.
     public static func update(_ d: RulesetDiff, into b: NFTBatch) throws(NFTablesError) {
-        for c in d.addedChains { try addPolicyChain(c, into: b) }
-        for c in d.changedChains {
-            try b.flushChain(c.id.chainName)
-            try policyRules(c, into: b)
+        var ids: [String: UInt32] = [:]
+        for name in d.addedMaps.keys.sorted() { try declare(name, d.addedMaps[name]!, into: b, ids: &ids) }
+        for name in d.addedChains.keys.sorted() { try b.addChain(chain(name, d.addedChains[name]!)) }
+        for name in (Array(d.changedChains.keys) + d.deletedChains).sorted() { try b.flushChain(name) }
+        var scratch: [NFTElement] = []
+        for name in d.deletedElements.keys.sorted() {
+            scratch.removeAll(keepingCapacity: true)
+            for e in d.deletedElements[name]! { RoutedSets.append(e, to: &scratch) }
+            try b.deleteElements(set: name, scratch)
         }
-        for (set, els) in grouped(d.deletedElements) { try b.deleteElements(set: set, els) }
-        for (set, els) in grouped(d.addedElements) { try b.addElements(set: set, els) }
-        if let def = d.newDefault {
-            for (name, hook) in classified {
-                try b.flushChain(name)
-                try hookChainRules(name, hook, def, setIDs: false, into: b)
-            }
+        for name in d.addedElements.keys.sorted() {
+            scratch.removeAll(keepingCapacity: true)
+            for e in LayoutElement.ordered(d.addedElements[name]!) { RoutedSets.append(e, to: &scratch) }
+            try b.addElements(set: name, setID: ids[name], scratch)
         }
-        for id in d.deletedChains { try b.deleteChain(id.chainName) }
-    }
-
-    private static func grouped(_ es: [RulesetElement]) -> [(String, [NFTElement])] {
-        var order: [String] = [], by: [String: [NFTElement]] = [:]
-        for e in es {
-            if by[e.setName] == nil { order.append(e.setName) }
-            by[e.setName, default: []] += RoutedSets.elements(e)
+        for (name, c) in d.addedChains.merging(d.changedChains, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
+            try rules(name, c.rules, into: b, ids: ids)
         }
-        return order.map { ($0, by[$0]!) }
+        for name in d.deletedMaps { try b.deleteSet(name, isMap: d.deletedMapKinds[name]?.isMap ?? true) }
+        for name in d.deletedChains { try b.deleteChain(name) }
     }
 
-    static func addPolicyChain(_ c: PolicyChain, into b: NFTBatch) throws(NFTablesError) {
-        try b.addChain(NFTChain(c.id.chainName, comment: c.comment))
-        try policyRules(c, into: b)
+    static func declare(_ name: String, _ kind: LayoutMapKind, into b: NFTBatch, ids: inout [String: UInt32]) throws(NFTablesError) {
+        let id = UInt32(ids.count + 1)
+        ids[name] = id
+        try b.addSet(RoutedSets.declaration(name, kind, id: id))
     }
 
-    /// `counter [log prefix "routed pN deny "] goto pass|drop`.
-    static func policyRules(_ c: PolicyChain, into b: NFTBatch) throws(NFTablesError) {
-        var x: [NFTExpression] = [.counter]
-        if c.log { x.append(.log(prefix: "routed \(c.id.chainName) \(c.action.rawValue) ")) }
-        x.append(.verdict(c.action == .allow ? .goto("pass") : .drop))
-        try b.addRule(chain: c.id.chainName, x, summary: c.action == .allow ? "counter goto pass" : "counter drop")
+    static func chain(_ name: String, _ c: LayoutChain) -> NFTChain {
+        let hook: NFTHook? = switch c.hook {
+        case nil: nil
+        case .prerouting?: .prerouting
+        case .forward?: .forward
+        case .input?: .input
+        case .output?: .output
+        }
+        return NFTChain(name, hook: hook, comment: c.comment)
     }
 
-    static func lookup(_ s: NFTSet, _ setIDs: Bool, from: NFTRegister, into: NFTRegister?, inverted: Bool = false) -> NFTExpression {
-        .lookup(set: s.name, setID: setIDs ? s.id : nil, from: from, into: into, inverted: inverted)
+    static func rules(_ chain: String, _ rs: [LayoutRule], into b: NFTBatch, ids: [String: UInt32]) throws(NFTablesError) {
+        for r in rs { try b.addRule(chain: chain, expressions(r, ids: ids), summary: r.nftText) }
+    }
+
+    static func lookup(_ map: String, _ ids: [String: UInt32], from: NFTRegister, into: NFTRegister?, inverted: Bool = false) -> NFTExpression {
+        .lookup(set: map, setID: ids[map], from: from, into: into, inverted: inverted)
     }
 
     static let ipv4: [NFTExpression] = [.meta(.nfproto, into: r0), .compare(r0, equal: true, [2])]
     static let ipv6: [NFTExpression] = [.meta(.nfproto, into: r0), .compare(r0, equal: true, [10])]
-    static let established: [NFTExpression] = [
-        .ctState(into: r0), .bitwise(r0, mask: [6, 0, 0, 0], xor: [0, 0, 0, 0]), .compare(r0, equal: false, [0, 0, 0, 0]),
-        .verdict(.accept),
-    ]
-    static var host: [UInt8] { RoutedSets.hostOrder(.host) }
-    static let classified: [(String, NFTHook)] = [("forward", .forward), ("input", .input), ("output", .output)]
 
-    /// Source network id into 32-bit register 0 and destination network id into register 1, for
-    /// one family at one hook (the host's own side is `host`).
-    static func networkIDs(_ hook: NFTHook, v6: Bool, setIDs: Bool) -> [NFTExpression] {
-        let set = v6 ? RoutedSets.addr6 : RoutedSets.addr4
-        let (saddr, daddr, len): (UInt32, UInt32, UInt32) = v6 ? (8, 24, 16) : (12, 16, 4)
-        let src: [NFTExpression] = hook == .output ? [.immediate(r0, host)]
-            : [.payload(.network, offset: saddr, length: len, into: r0), lookup(set, setIDs, from: r0, into: r0)]
-        let dst: [NFTExpression] = hook == .input ? [.immediate(r1, host)]
-            : [.payload(.network, offset: daddr, length: len, into: r1), lookup(set, setIDs, from: r1, into: r1)]
-        return (v6 ? ipv6 : ipv4) + src + dst
-    }
-
-    /// One hook chain's rules. The kernel refuses a load from a register no earlier expression
-    /// of the same rule stored (ENODATA since Linux 6.x), so each verdict-map rule looks both
-    /// addresses up itself: at most six lookups per packet, whatever the number of endpoints,
-    /// networks and policies. Most specific map first; the first hit decides; then the default.
-    static func hookChainRules(_ name: String, _ hook: NFTHook, _ def: PolicyAction, setIDs: Bool, into b: NFTBatch) throws(NFTablesError) {
-        let side = hook == .input ? "host" : hook == .output ? "host" : ""
-        if hook == .input {
-            try b.addRule(chain: name, [.meta(.iif, into: r0), .compare(r0, equal: true, [1, 0, 0, 0]), .verdict(.accept)], summary: "iif \"lo\" accept")
-        } else if hook == .output {
-            try b.addRule(chain: name, [.meta(.oif, into: r0), .compare(r0, equal: true, [1, 0, 0, 0]), .verdict(.accept)], summary: "oif \"lo\" accept")
+    /// The expressions of one rule: what nft 1.0.6 generates for `LayoutRule.nftText`.
+    public static func expressions(_ r: LayoutRule, ids: [String: UInt32] = [:]) -> [NFTExpression] {
+        switch r {
+        case .acceptEstablished:
+            return [.ctState(into: r0), .bitwise(r0, mask: [6, 0, 0, 0], xor: [0, 0, 0, 0]), .compare(r0, equal: false, [0, 0, 0, 0]), .verdict(.accept)]
+        case .acceptLoopback(let input):
+            return [.meta(input ? .iif : .oif, into: r0), .compare(r0, equal: true, [1, 0, 0, 0]), .verdict(.accept)]
+        case .antiSpoof(v6: false):
+            return ipv4 + [
+                .meta(.iifname, into: r0), lookup("workloads", ids, from: r0, into: nil),
+                .payload(.network, offset: 12, length: 4, into: r4),
+                lookup("spoof4", ids, from: r0, into: nil, inverted: true), .counter, .verdict(.drop),
+            ]
+        case .antiSpoof(v6: true):
+            // nft's order: the interface first, then the family, then `ip6 saddr != ::` and
+            // `ip6 saddr != fe80::/10` (a 16-byte masked compare), then the pair lookup.
+            var fe80Mask = [UInt8](repeating: 0, count: 16), fe80 = [UInt8](repeating: 0, count: 16)
+            fe80Mask[0] = 0xff; fe80Mask[1] = 0xc0; fe80[0] = 0xfe; fe80[1] = 0x80
+            return [.meta(.iifname, into: r0), lookup("workloads", ids, from: r0, into: nil)] + ipv6 + [
+                .payload(.network, offset: 8, length: 16, into: r0), .compare(r0, equal: false, [UInt8](repeating: 0, count: 16)),
+                .payload(.network, offset: 8, length: 16, into: r0), .bitwise(r0, mask: fe80Mask, xor: [UInt8](repeating: 0, count: 16)),
+                .compare(r0, equal: false, fe80),
+                .meta(.iifname, into: r0), .payload(.network, offset: 8, length: 16, into: r4),
+                lookup("spoof6", ids, from: r0, into: nil, inverted: true), .counter, .verdict(.drop),
+            ]
+        case .sourceVmap(let v6, let map):
+            return (v6 ? ipv6 : ipv4) + [.payload(.network, offset: v6 ? 8 : 12, length: v6 ? 16 : 4, into: r0),
+                                         lookup(map, ids, from: r0, into: .verdict)]
+        case .destinationVmap(let v6, let map):
+            return (v6 ? ipv6 : ipv4) + [.payload(.network, offset: v6 ? 24 : 16, length: v6 ? 16 : 4, into: r0),
+                                         lookup(map, ids, from: r0, into: .verdict)]
+        case .portVmap(let map):
+            // nft's own bytes for `meta l4proto . th dport`: the protocol byte goes through a
+            // (no-op) host-to-network byteorder, as nft emits it for an interval concatenation.
+            return [.meta(.l4proto, into: r0), .hostToNetwork(from: r0, into: r0, length: 1, size: 2),
+                    .payload(.transport, offset: 2, length: 2, into: r1), lookup(map, ids, from: r0, into: .verdict)]
+        case .protoVmap(let map):
+            return [.meta(.l4proto, into: r0), lookup(map, ids, from: r0, into: .verdict)]
+        case .target(let t):
+            return [.verdict(RoutedSets.verdict(t))]
+        case .count(let action, let log):
+            var x: [NFTExpression] = [.counter]
+            if let log { x.append(.log(prefix: log)) }
+            return x + [.verdict(action == .allow ? .accept : .drop)]
         }
-        try b.addRule(chain: name, established, summary: "ct state established,related accept")
-        for v6 in [false, true] {
-            let ids = networkIDs(hook, v6: v6, setIDs: setIDs)
-            let family = v6 ? "ipv6" : "ipv4"
-            try b.addRule(chain: name, ids + [
-                .hostToNetwork(from: r0, into: r4, length: 4, size: 4), .hostToNetwork(from: r1, into: r5, length: 4, size: 4),
-                .meta(.l4proto, into: r6), .payload(.transport, offset: 2, length: 2, into: r7),
-                lookup(RoutedSets.vports, setIDs, from: r4, into: .verdict),
-            ], summary: "\(family) src . dst . l4proto . th dport vmap @vports \(side)")
-            try b.addRule(chain: name, ids + [.meta(.l4proto, into: r2), lookup(RoutedSets.vproto, setIDs, from: r0, into: .verdict)],
-                          summary: "\(family) src . dst . l4proto vmap @vproto \(side)")
-            try b.addRule(chain: name, ids + [lookup(RoutedSets.vany, setIDs, from: r0, into: .verdict)],
-                          summary: "\(family) src . dst vmap @vany \(side)")
-        }
-        try b.addRule(chain: name, [.counter, .verdict(def == .allow ? .goto("pass") : .drop)],
-                      summary: def == .allow ? "counter goto pass" : "counter drop")
-    }
-
-    static func hookRules(_ def: PolicyAction, into b: NFTBatch) throws(NFTablesError) {
-        // prerouting: a workload interface must carry its endpoint's own source address.
-        try b.addRule(chain: "prerouting", ipv4 + [
-            .meta(.iifname, into: r0), lookup(RoutedSets.workloads, true, from: r0, into: nil),
-            .payload(.network, offset: 12, length: 4, into: r4),
-            lookup(RoutedSets.spoof4, true, from: r0, into: nil, inverted: true), .counter, .verdict(.drop),
-        ], summary: "iifname @workloads iifname . ip saddr != @spoof4 counter drop")
-        try b.addRule(chain: "prerouting", ipv6 + [
-            .payload(.network, offset: 8, length: 16, into: r0), .compare(r0, equal: false, [UInt8](repeating: 0, count: 16)),
-            .payload(.network, offset: 8, length: 2, into: r0), .bitwise(r0, mask: [0xff, 0xc0], xor: [0, 0]),
-            .compare(r0, equal: false, [0xfe, 0x80]),
-            .meta(.iifname, into: r0), lookup(RoutedSets.workloads, true, from: r0, into: nil),
-            .payload(.network, offset: 8, length: 16, into: r4),
-            lookup(RoutedSets.spoof6, true, from: r0, into: nil, inverted: true), .counter, .verdict(.drop),
-        ], summary: "iifname @workloads ip6 saddr != { ::, fe80::/10 } iifname . ip6 saddr != @spoof6 counter drop")
-        for (name, hook) in classified { try hookChainRules(name, hook, def, setIDs: true, into: b) }
     }
 }
 
 /// Programs table `inet routed` through one `NFTablesSocket`: the first call (or `replace`)
 /// loads everything atomically, later calls send only the diff from what was last applied.
-/// On any refusal nothing changes in the kernel and `applied` keeps the previous ruleset.
+/// On any refusal nothing changes in the kernel and `applied` keeps the previous layout.
 public final class RulesetProgrammer {
     public let socket: NFTablesSocket
-    public private(set) var applied: Ruleset?
+    public private(set) var applied: TableLayout?
 
     public init(socket: NFTablesSocket) { self.socket = socket }
 
-    /// `nft -f` of `Ruleset.nftReplaceText()`, through libnftnl.
-    public func replace(with r: Ruleset) throws(NFTablesError) {
-        let b = NFTBatch(family: .inet, table: Ruleset.table)
-        try RulesetProgram.replace(with: r, into: b)
+    /// `nft -f` of `nftReplaceText()`, through libnftnl: adopts or replaces any existing table.
+    public func replace(with t: TableLayout) throws(NFTablesError) {
+        let b = NFTBatch(family: .inet, table: TableLayout.table)
+        try RulesetProgram.replace(with: t, into: b)
         try socket.apply(b)
-        applied = r
+        applied = t
     }
 
-    /// Brings the kernel to `r`: the diff from the last applied ruleset, or a full replace.
-    public func program(_ r: Ruleset) throws(NFTablesError) {
-        guard let old = applied else { return try replace(with: r) }
-        let d = RulesetDiff(from: old, to: r)
+    public func replace(with r: Ruleset) throws(NFTablesError) { try replace(with: r.layout) }
+
+    /// Brings the kernel to `t`: the diff from the last applied layout, or a full replace.
+    public func program(_ t: TableLayout) throws(NFTablesError) {
+        guard let old = applied else { return try replace(with: t) }
+        try apply(RulesetDiff(from: old, to: t), giving: t)
+    }
+
+    public func program(_ r: Ruleset) throws(NFTablesError) { try program(r.layout) }
+
+    /// Sends a diff the caller computed and keeps track of nothing (the caller holds the layout).
+    public func send(_ d: RulesetDiff) throws(NFTablesError) {
         guard !d.isEmpty else { return }
-        let b = NFTBatch(family: .inet, table: Ruleset.table)
+        let b = NFTBatch(family: .inet, table: TableLayout.table)
         try RulesetProgram.update(d, into: b)
         try socket.apply(b)
-        applied = r
+    }
+
+    /// Sends a diff the caller computed (from the change itself) and records `result` as applied.
+    public func apply(_ d: RulesetDiff, giving result: TableLayout) throws(NFTablesError) {
+        guard !d.isEmpty else { applied = result; return }
+        let b = NFTBatch(family: .inet, table: TableLayout.table)
+        try RulesetProgram.update(d, into: b)
+        try socket.apply(b)
+        applied = result
     }
 }

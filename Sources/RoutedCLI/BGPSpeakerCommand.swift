@@ -1,4 +1,5 @@
 import ArgumentParser
+import BGPCore
 import Dispatch
 import Foundation
 import Logging
@@ -8,8 +9,10 @@ import BGPWire
 import IPAddressing
 
 /// `routed bgp-speaker`: routed's BGP speaker on its own, without the agent: peers, originates the
-/// given prefixes, and prints every event as one JSON object per line. For testing a peering with a
-/// gateway router before deploying the agent, and for the interoperability tests.
+/// given prefixes, passes routes between its peers through its Loc-RIB, and prints every event and
+/// every Loc-RIB change as one JSON object per line. For testing a peering with a gateway router
+/// before deploying the agent, and for the interoperability tests. Unlike the agent, a peer given
+/// no `import=`/`export=` takes `all` both ways (a lab tool); name `none` for RFC 8212's defaults.
 struct BGPSpeakerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bgp-speaker",
@@ -24,7 +27,7 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     @Option(help: "Listen for peers on ADDR[:PORT] (port 179 by default; [ADDR]:PORT for IPv6).")
     var listen: String?
 
-    @Option(name: .customLong("peer"), help: "ADDR[,as=N][,port=P][,local=ADDR][,password=S][,passive][,hold=S][,keepalive=S][,connect-retry=S][,ttl-security][,multihop=N][,next-hop=ADDR][,next-hop6=ADDR]")
+    @Option(name: .customLong("peer"), help: "ADDR[,as=N][,port=P][,local=ADDR][,password=S][,passive][,hold=S][,keepalive=S][,connect-retry=S][,ttl-security][,multihop=N][,max-prefix=N][,next-hop=ADDR][,next-hop6=ADDR][,import=POLICY][,export=POLICY][,rr-client] (policies: all, none, default-route; default all)")
     var peers: [String] = []
 
     @Option(name: .customLong("originate"), help: "PREFIX[,community=A:B][,large=A:B:C]: a route to announce.")
@@ -37,6 +40,18 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     @Option(help: "Graceful restart time to advertise, in seconds (RFC 4724); 0 to not advertise it.")
     var gracefulRestart: UInt16 = 0
 
+    @Flag(help: "We restarted with forwarding kept: advertise the Restart State bit (RFC 4724 section 3).")
+    var restarting = false
+
+    @Option(help: "Route-reflector cluster ID (A.B.C.D, RFC 4456); our router ID by default once a peer is rr-client.")
+    var clusterID: String?
+
+    @Flag(inversion: .prefixedNo, help: "Print each batch of Loc-RIB changes as a 'rib' JSON line.")
+    var ribEvents = true
+
+    @Flag(inversion: .prefixedNo, help: "Print each received UPDATE's routes as a 'routes' JSON line (off for large tables).")
+    var routeEvents = true
+
     @Flag(help: "Read 'announce PREFIX[,community=A:B][,large=A:B:C]' and 'withdraw PREFIX' lines from standard input.")
     var readCommands = false
 
@@ -44,9 +59,9 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
     var logLevel: String = "notice"
 
     @Option(help: ArgumentHelp(
-        "Print {\"event\":\"received\",\"prefixes\":N,\"wall\":UNIX-TIME} once the peers' received prefixes reach N (benchmarks); per-route events are then not printed.",
+        "Print {\"event\":\"accepted\",\"prefixes\":N,\"wall\":UNIX-TIME} once the peers' paths in the Loc-RIB reach N (benchmarks; with --no-route-events --no-rib-events for large tables).",
         valueName: "N"))
-    var reportReceived: Int?
+    var reportAccepted: Int?
 
     func validate() throws {
         guard IPv4Address(routerID) != nil else { throw ValidationError("--router-id \(routerID) is not an IPv4 address (A.B.C.D)") }
@@ -55,7 +70,28 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         for p in peers { do { _ = try PeerSpec(parsing: p) } catch { throw ValidationError(error.description) } }
         for o in originate { _ = try Self.parseRoute(o) }
         if peers.isEmpty && listen == nil { throw ValidationError("give at least one --peer or --listen") }
-        if let n = reportReceived, n <= 0 { throw ValidationError("--report-received \(n): give a prefix count above 0") }
+        if let n = reportAccepted, n <= 0 { throw ValidationError("--report-accepted \(n): give a prefix count above 0") }
+        if let clusterID, IPv4Address(clusterID) == nil { throw ValidationError("--cluster-id \(clusterID) is not A.B.C.D") }
+        if restarting && gracefulRestart == 0 { throw ValidationError("--restarting needs --graceful-restart SECONDS") }
+        do { try configuration(listenAddress: nil, listenPort: 179).validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The speaker's configuration; peers without policies take `all` (see the command's abstract).
+    func configuration(listenAddress: IPAddress?, listenPort: Int) throws -> SpeakerConfiguration {
+        let specs = try peers.map { text -> PeerSpec in
+            var spec = try PeerSpec(parsing: text)
+            spec.importPolicy = spec.importPolicy ?? "all"
+            spec.exportPolicy = spec.exportPolicy ?? "all"
+            return spec
+        }
+        var config = SpeakerConfiguration(localAS: localAS, routerID: IPv4Address(routerID)!, listenAddress: listenAddress,
+                                          listenPort: listenPort, peers: specs, clusterID: clusterID.flatMap(IPv4Address.init),
+                                          reportReceivedRoutes: routeEvents, publishesRIBChanges: ribEvents)
+        if gracefulRestart > 0 {
+            config.gracefulRestart = GracefulRestartCapability(restartState: restarting, restartTime: gracefulRestart, families: [
+                .init(family: .ipv4Unicast, forwardingPreserved: true), .init(family: .ipv6Unicast, forwardingPreserved: true)])
+        }
+        return config
     }
 
     func run() async throws {
@@ -63,12 +99,7 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         var logger = Logger(label: "routed.bgp") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
         let (listenAddress, listenPort) = try listen.map(Self.parseListen) ?? (nil, 179)
-        var config = SpeakerConfiguration(localAS: localAS, routerID: IPv4Address(routerID)!, listenAddress: listenAddress,
-                                          listenPort: listenPort, peers: try peers.map { try PeerSpec(parsing: $0) })
-        if gracefulRestart > 0 {
-            config.gracefulRestart = GracefulRestartCapability(restartTime: gracefulRestart, families: [
-                .init(family: .ipv4Unicast, forwardingPreserved: true), .init(family: .ipv6Unicast, forwardingPreserved: true)])
-        }
+        let config = try configuration(listenAddress: listenAddress, listenPort: listenPort)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let speaker = BGPSpeaker(configuration: config, group: group, logger: logger)
         var routes = try originate.map(Self.parseRoute)
@@ -88,26 +119,26 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
             let initial = routes
             Thread.detachNewThread { Self.readCommands(speaker: speaker, initial: initial) }
         }
-        let counter = reportReceived.map { n in Task { await Self.reportWhenReceived(n, speaker: speaker) } }
-        for await event in speaker.events {
-            if case .routes = event, reportReceived != nil { continue }
-            FileHandle.standardOutput.write(Data((EventJSON.line(event) + "\n").utf8))
+        let counter = reportAccepted.map { n in Task { await Self.reportWhenAccepted(n, speaker: speaker) } }
+        let rib = Task {
+            for await batch in speaker.ribChanges { EventJSON.write(EventJSON.line(rib: batch)) }
         }
+        for await event in speaker.events { EventJSON.write(EventJSON.line(event)) }
+        await rib.value
         counter?.cancel()
         signals.forEach { $0.cancel() }
         try await group.shutdownGracefully()
     }
 
-    /// Polls the peers' received-prefix counts (`routed status`'s column, read on each session's
-    /// event loop, so in order with the UPDATEs it processes) every 2 ms until they reach `target`,
-    /// then prints one line with the wall-clock time; bounded to one hour.
-    static func reportWhenReceived(_ target: Int, speaker: BGPSpeaker) async {
+    /// Polls the peers' accepted counts (`routed status`'s column: their paths in the Loc-RIB, read
+    /// on the RIB's event loop, so in order with the UPDATEs it applies) every 2 ms until they reach
+    /// `target`, then prints one line with the wall-clock time; bounded to one hour.
+    static func reportWhenAccepted(_ target: Int, speaker: BGPSpeaker) async {
         let deadline = ContinuousClock.now + .seconds(3600)
         while !Task.isCancelled, ContinuousClock.now < deadline {
-            let received = await speaker.status().reduce(0) { $0 + $1.received }
-            if received >= target {
-                let line = "{\"event\":\"received\",\"prefixes\":\(received),\"wall\":\(Date().timeIntervalSince1970)}\n"
-                FileHandle.standardOutput.write(Data(line.utf8))
+            let accepted = await speaker.status().reduce(0) { $0 + $1.accepted }
+            if accepted >= target {
+                EventJSON.write("{\"event\":\"accepted\",\"prefixes\":\(accepted),\"wall\":\(Date().timeIntervalSince1970)}")
                 return
             }
             try? await Task.sleep(for: .milliseconds(2))
@@ -135,7 +166,7 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
                 }
                 speaker.originate(routes)
             } catch {
-                FileHandle.standardOutput.write(Data((EventJSON.line(.warning(peer: nil, message: "\(error)")) + "\n").utf8))
+                EventJSON.write(EventJSON.line(.warning(peer: nil, message: "\(error)")))
             }
         }
     }
@@ -196,6 +227,40 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
 
 /// One JSON object per event, for scripts and tests.
 enum EventJSON {
+    private static let lock = NSLock()
+
+    /// Writes one line; lines from the event and RIB streams never interleave.
+    static func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// A batch of Loc-RIB changes: `{"event":"rib","changes":[{"prefix":…,"best":{…} or null}]}`.
+    static func line(rib batch: [RIBChange]) -> String {
+        let changes = batch.map { change -> [String: Any] in
+            guard let best = change.best else { return ["prefix": "\(change.prefix)", "best": NSNull()] }
+            let a = best.attributes.attributes
+            return ["prefix": "\(change.prefix)",
+                    "best": ["peer": best.peer.isLocal ? "local" : "\(best.peer.address)",
+                             "next-hop": best.attributes.nextHop.map { "\($0)" } ?? "",
+                             "as-path": a.asPath?.segments.flatMap(\.asns) ?? [],
+                             "local-pref": a.localPref.map { Int($0) } ?? -1,
+                             "originator-id": a.originatorID.map { "\($0)" } ?? "",
+                             "cluster-list": a.clusterList.map { "\(IPv4Address($0))" },
+                             "reason": best.reason.rawValue] as [String: Any]]
+        }
+        return serialize(["event": "rib", "changes": changes])
+    }
+
+    /// The object with `time` (seconds since 1970, when the line was made) as JSON.
+    static func serialize(_ object: [String: Any]) -> String {
+        var object = object
+        object["time"] = Date().timeIntervalSince1970
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func line(_ event: SpeakerEvent) -> String {
         let object: [String: Any]
         switch event {
@@ -219,7 +284,6 @@ enum EventJSON {
             object = ["event": "down", "peer": "\(peer)", "reason": reason, "keeps-routes": keeps]
         case .warning(let peer, let message): object = ["event": "warning", "peer": peer.map { "\($0)" } ?? "", "message": message]
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        return serialize(object)
     }
 }

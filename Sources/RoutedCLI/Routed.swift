@@ -9,7 +9,7 @@ public struct Routed: AsyncParsableCommand {
         abstract: "A pure layer-3 container networking agent: routable /32s, BGP, nftables isolation; no NAT, no tunnels.",
         version: RoutedVersion.string,
         subcommands: [
-            StatusCommand.self, RoutesCommand.self, PeerCommand.self, NetworkCommand.self, EndpointCommand.self,
+            StartCommand.self, StatusCommand.self, RoutesCommand.self, PeerCommand.self, NetworkCommand.self, EndpointCommand.self,
             PolicyCommand.self, IPAMCommand.self,
             BGPSpeakerCommand.self, BGPLoadCommand.self, Decode.self,
         ]

@@ -60,10 +60,15 @@ import SeededRandom
             case 14:
                 what = "removePaths"
                 (got, want) = (rib.removePaths(of: peer.0), reference.removePaths(of: peer.1))
-            case 15, 16:
+            case 15:
                 what = "markStale"
                 rib.markStale(peer.0)
                 reference.markStale(peer.1)
+            case 16:
+                what = "markStale IPv4 only"
+                let v4 = { (p: IPPrefix) in if case .v4 = p { true } else { false } }
+                rib.markStale(peer.0, matching: v4)
+                reference.markStale(peer.1, matching: v4)
             case 17:
                 what = "sweepStale"
                 (got, want) = (rib.sweepStale(peer.0), reference.sweepStale(peer.1))
@@ -77,6 +82,7 @@ import SeededRandom
             #expect(got == want, "\(context)")
             #expect(rib.prefixCount == reference.prefixCount && rib.pathCount == reference.pathCount, "\(context)")
             #expect(rib.attributeSetCount == reference.attributeSetCount, "\(context)")
+            #expect(Set(rib.prefixes) == Set(reference.prefixes), "\(context)")
             for id in ids { #expect(rib.pathCount(of: id.0) == reference.pathCount(of: id.1), "\(context)") }
             for p in Self.prefixes {
                 #expect(rib.best(p) == reference.best(p), "\(context): best of \(p)")

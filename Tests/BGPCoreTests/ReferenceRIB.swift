@@ -107,6 +107,14 @@ struct ReferenceRIB {
         }
     }
 
+    mutating func markStale(_ peer: PeerID, matching: (IPPrefix) -> Bool) {
+        for (prefix, paths) in table where matching(prefix) && paths.contains(where: { $0.peer == peer }) {
+            table[prefix] = paths.map { var p = $0; if p.peer == peer { p.stale = true }; return p }
+        }
+    }
+
+    var prefixes: [IPPrefix] { Array(table.keys) }
+
     /// End-of-RIB from the peer, or the restart timer ran out: the paths it did not re-announce go.
     mutating func sweepStale(_ peer: PeerID) -> [RIBChange] {
         sweep { $0.peer == peer && $0.stale }

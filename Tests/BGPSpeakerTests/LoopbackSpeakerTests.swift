@@ -15,7 +15,8 @@ import IPAddressing
     static let b = IPAddress("127.0.0.2")!
 
     /// A per-run port in 41000-59999, away from the etcd fixture's 20000-40001.
-    static func port(_ offset: Int) -> Int { 41_000 + Int(getpid() % 3_000) * 6 + offset }
+    /// Ten ports per test process (offsets 0...9), so concurrent runs do not collide.
+    static func port(_ offset: Int) -> Int { 41_000 + Int(getpid() % 2_000) * 10 + offset }
 
     struct Pair {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -29,10 +30,16 @@ import IPAddressing
             toLeft.password = rightPassword
             var quiet = Logger(label: "test")
             quiet.logLevel = .critical
+            toRight.importPolicy = "all"
+            toRight.exportPolicy = "all"
+            toLeft.importPolicy = "all"
+            toLeft.exportPolicy = "all"
             left = BGPSpeaker(configuration: SpeakerConfiguration(localAS: 64512, routerID: IPv4Address(10, 0, 0, 1),
-                                                                  listenAddress: LoopbackSpeakerTests.a, listenPort: port, peers: [toRight]),
+                                                                  listenAddress: LoopbackSpeakerTests.a, listenPort: port, peers: [toRight],
+                                                                  reportReceivedRoutes: true),
                               group: group, logger: quiet)
-            right = BGPSpeaker(configuration: SpeakerConfiguration(localAS: 65000, routerID: IPv4Address(10, 0, 0, 2), peers: [toLeft]),
+            right = BGPSpeaker(configuration: SpeakerConfiguration(localAS: 65000, routerID: IPv4Address(10, 0, 0, 2), peers: [toLeft],
+                                                                   reportReceivedRoutes: true),
                                group: group, logger: quiet)
         }
 
@@ -93,7 +100,13 @@ import IPAddressing
         }
         guard case .routes(_, _, let withdrawn)? = gone else { Issue.record("no withdrawal"); await pair.stop(); return }
         #expect(withdrawn == [IPPrefix("10.244.1.0/26")!])
-        #expect(try await pair.right.receivedRoutes(from: Self.a).isEmpty)
+        // The Loc-RIB takes the withdrawal on its own loop, just after the event.
+        var left = try await pair.right.receivedRoutes(from: Self.a)
+        for _ in 0..<50 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            left = try await pair.right.receivedRoutes(from: Self.a)
+        }
+        #expect(left.isEmpty)
         let status = await pair.left.status()
         #expect(status.first?.state == "Established" && status.first?.received == 1)
 
@@ -134,11 +147,13 @@ import IPAddressing
         quiet.logLevel = ProcessInfo.processInfo.environment["ROUTED_TEST_DEBUG"] != nil ? .info : .critical
         let left = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: Self.a, listenPort: port,
-            peers: [try PeerSpec(parsing: "127.0.0.2,as=64512,port=\(port),local=127.0.0.1,hold=9,connect-retry=1,next-hop=192.0.2.1")]),
+            peers: [try PeerSpec(parsing: "127.0.0.2,as=64512,port=\(port),local=127.0.0.1,hold=9,connect-retry=1,next-hop=192.0.2.1")],
+            reportReceivedRoutes: true),
             group: group, logger: quiet)
         let right = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 64512, routerID: IPv4Address(10, 0, 0, 2), listenAddress: Self.b, listenPort: port,
-            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,hold=9,connect-retry=1,next-hop=192.0.2.2")]),
+            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,hold=9,connect-retry=1,next-hop=192.0.2.2")],
+            reportReceivedRoutes: true),
             group: group, logger: quiet)
         left.originate([OriginatedRoute(prefix: IPPrefix("10.244.1.0/26")!)])
         async let l: Void = left.start()
@@ -165,10 +180,10 @@ import IPAddressing
         quiet.logLevel = .critical
         let left = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: Self.a, listenPort: port,
-            peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,max-prefix=2,max-prefix-restart=60")]), group: group, logger: quiet)
+            peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,max-prefix=2,max-prefix-restart=60,import=all")]), group: group, logger: quiet)
         let right = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 65000, routerID: IPv4Address(10, 0, 0, 2),
-            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,connect-retry=1,next-hop=192.0.2.2")]),
+            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,connect-retry=1,next-hop=192.0.2.2,export=all")]),
             group: group, logger: quiet)
         right.originate((1...3).map { OriginatedRoute(prefix: IPPrefix("10.244.\($0).0/26")!) })
         try await left.start()

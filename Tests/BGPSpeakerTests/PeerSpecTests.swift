@@ -14,6 +14,14 @@ import IPAddressing
         #expect(!p.description.contains("s3cret"))
     }
 
+    @Test func policiesAndReflectorClient() throws {
+        let p = try PeerSpec(parsing: "10.0.0.2,import=default-route,export=blocks,rr-client")
+        #expect(p.importPolicy == "default-route" && p.exportPolicy == "blocks" && p.reflectorClient)
+        #expect(p.description == "10.0.0.2,rr-client,import=default-route,export=blocks")
+        let plain = try PeerSpec(parsing: "10.0.0.2")
+        #expect(plain.importPolicy == nil && plain.exportPolicy == nil && !plain.reflectorClient)
+    }
+
     @Test func defaultsAreInternalActiveAnd90Seconds() throws {
         let p = try PeerSpec(parsing: "2001:db8::1")
         #expect(p.remoteAS == nil && !p.passive && p.holdTime == 90 && p.port == 179)
@@ -29,6 +37,9 @@ import IPAddressing
         ("10.0.0.1,colour=blue", "unknown option 'colour=blue'"),
         ("10.0.0.1,ttl-security,multihop=2", "exclude each other"),
         ("10.0.0.1,next-hop=2001:db8::1", "next-hop needs an IPv4 address"),
+        ("10.0.0.1,import=", "import needs a policy name"),
+        ("10.0.0.1,export=a b", "export needs a policy name"),
+        ("10.0.0.1,rr-client=yes", "unknown option 'rr-client=yes'"),
     ])
     func refusedWithAReason(text: String, problem: String) {
         do {

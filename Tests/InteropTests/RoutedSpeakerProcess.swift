@@ -60,6 +60,22 @@ final class RoutedSpeakerProcess {
         return table
     }
 
+    /// The Loc-RIB's best route per prefix, replaying the `rib` events (nil: no route).
+    func bestRoutes() -> [String: [String: Any]] {
+        var table: [String: [String: Any]] = [:]
+        for e in events() where e["event"] as? String == "rib" {
+            for c in e["changes"] as? [[String: Any]] ?? [] {
+                guard let prefix = c["prefix"] as? String else { continue }
+                table[prefix] = c["best"] as? [String: Any]
+            }
+        }
+        return table
+    }
+
+    func waitForBest(_ prefix: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+        try await waitForValue("routed: best route of \(prefix)", timeout: timeout, { self.bestRoutes()[prefix] }, until: { $0 != nil })!
+    }
+
     /// The session state with `peer` after the last state change.
     func state(of peer: String) -> String {
         events().last { $0["event"] as? String == "state" && $0["peer"] as? String == peer }?["to"] as? String ?? "Idle"

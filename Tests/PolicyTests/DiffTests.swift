@@ -2,7 +2,7 @@ import Testing
 import Policy
 import IPAddressing
 
-/// Incremental updates touch only the elements that changed.
+/// Incremental updates touch only the objects and elements that changed.
 @Suite struct DiffTests {
     static func memberships(_ book: PolicyBook, stray: Bool = false) throws -> Memberships {
         var m = Memberships()
@@ -12,6 +12,8 @@ import IPAddressing
         if stray { try m.insert(IPPrefix("10.0.0.77/32")!, into: book.nid("lnmp")) }
         return m
     }
+
+    static func hex(_ b: PolicyBook, _ n: String) -> String { TableLayout.hex(b.nid(n)) }
 
     @Test func identicalRulesetsHaveAnEmptyDiff() throws {
         let book = try PolicyBook.make(["deny lamp lnmp"])
@@ -25,52 +27,65 @@ import IPAddressing
         let old = PolicyCompiler.compile(book, memberships: try Self.memberships(book))
         let new = PolicyCompiler.compile(book, memberships: try Self.memberships(book, stray: true))
         let d = RulesetDiff(from: old, to: new)
-        #expect(d.deletedElements.map(Ruleset.elementKey) == ["10.0.0.0/24"])
-        #expect(d.addedElements.map(Ruleset.elementKey) == ["10.0.0.0-10.0.0.76", "10.0.0.77", "10.0.0.78-10.0.0.255"])
-        #expect(d.addedChains.isEmpty && d.deletedChains.isEmpty && d.newDefault == nil)
+        let lamp = Self.hex(book, "lamp"), lnmp = Self.hex(book, "lnmp")
+        #expect(LayoutElement.ordered(d.deletedElements["src4"] ?? []).map(\.nftText) == ["10.0.0.0/24 : goto from-\(lamp)"])
+        #expect(LayoutElement.ordered(d.addedElements["src4"] ?? []).map(\.nftText) == [
+            "10.0.0.0-10.0.0.76 : goto from-\(lamp)", "10.0.0.77 : goto from-\(lnmp)", "10.0.0.78-10.0.0.255 : goto from-\(lamp)"])
+        // Every source that reaches lamp or lnmp sees the split in its own destination map.
+        #expect(Set(d.addedElements.keys) == ["src4", "dst4-\(lamp)", "dst4-\(lnmp)"])
+        #expect(d.addedElements["dst4-\(lamp)"]?.map(\.nftText).contains("10.0.0.77 : goto p1") == true)
+        #expect(d.addedChains.isEmpty && d.deletedChains.isEmpty && d.changedChains.isEmpty && d.addedMaps.isEmpty)
         // and back
         let back = RulesetDiff(from: new, to: old)
-        #expect(back.addedElements.map(Ruleset.elementKey) == ["10.0.0.0/24"] && back.deletedElements.count == 3)
+        #expect(back.addedElements["src4"]?.map(\.nftKey) == ["10.0.0.0/24"] && back.deletedElements["src4"]?.count == 3)
     }
 
-    @Test func addingAPolicyAddsItsChainAndItsElementsOnly() throws {
+    @Test func addingAPortPolicyAddsItsPairChainsAndMaps() throws {
         let old = try PolicyBook.make(["deny lamp lnmp"])
         var new = old
         let id = try new.add(new.parse("allow lamp lnmp --proto tcp --port 80"))
         let m = try Self.memberships(old)
         let d = RulesetDiff(from: PolicyCompiler.compile(old, memberships: m), to: PolicyCompiler.compile(new, memberships: m))
-        #expect(d.addedChains.map(\.id) == [id])
-        #expect(d.deletedElements.isEmpty)
-        #expect(Set(d.addedElements.map(Ruleset.element)) == [
-            "\(old.nid("lamp")) . \(old.nid("lnmp")) . tcp . 80 : goto p2",
-            "\(old.nid("lnmp")) . \(old.nid("lamp")) . tcp . 80 : goto p2",
-        ])
+        let lamp = Self.hex(old, "lamp"), lnmp = Self.hex(old, "lnmp")
+        #expect(Set(d.addedChains.keys) == [id.chainName, "pair-\(lamp)-\(lnmp)", "pair-\(lnmp)-\(lamp)"])
+        #expect(d.addedMaps == ["ports-\(lamp)-\(lnmp)": .ports, "ports-\(lnmp)-\(lamp)": .ports])
+        #expect(d.addedElements["ports-\(lamp)-\(lnmp)"]?.map(\.nftText) == ["tcp . 80 : goto p2"])
+        #expect(d.addedChains["pair-\(lamp)-\(lnmp)"]?.rules.map(\.nftText) == ["meta l4proto . th dport vmap @ports-\(lamp)-\(lnmp)", "goto p1"])
+        // lnmp's blocks in lamp's destination map now go to the pair chain instead of p1.
+        #expect(d.deletedElements["dst4-\(lamp)"]?.allSatisfy { $0.nftText.hasSuffix("goto p1") } == true)
+        #expect(d.addedElements["dst4-\(lamp)"]?.allSatisfy { $0.nftText.hasSuffix("goto pair-\(lamp)-\(lnmp)") } == true)
         let remove = RulesetDiff(from: PolicyCompiler.compile(new, memberships: m), to: PolicyCompiler.compile(old, memberships: m))
-        #expect(remove.deletedChains == [id] && remove.deletedElements.count == 2 && remove.addedElements.isEmpty)
+        #expect(Set(remove.deletedChains) == Set(d.addedChains.keys) && Set(remove.deletedMaps) == Set(d.addedMaps.keys))
+        #expect(remove.nftText().contains("flush chain inet routed pair-\(lamp)-\(lnmp)\n"))
     }
 
-    @Test func changingTheDefaultReplacesOnlyTheDefaultRule() throws {
+    @Test func changingTheDefaultChangesOnlyChainUnmatched() throws {
         let a = try PolicyBook.make(["deny lamp lnmp"])
         var b = a
         b.defaultAction = .deny
         let d = RulesetDiff(from: PolicyCompiler.compile(a), to: PolicyCompiler.compile(b))
-        #expect(d.newDefault == .deny && d.changeCount == 1)
-        #expect(d.nftText().contains("add rule inet routed classify counter drop"))
+        #expect(Array(d.changedChains.keys) == ["unmatched"] && d.changeCount == 1)
+        #expect(d.nftText() == "flush chain inet routed unmatched\nadd rule inet routed unmatched counter drop\n")
     }
 
     /// Per-packet cost: the base chains hold the same rules whatever the number of policies,
-    /// networks and endpoints; only set/map elements and per-policy chains (entered by one
-    /// verdict-map hit) grow.
-    @Test func baseChainsDoNotGrowWithPolicies() throws {
-        let small = PolicyCompiler.compile(try PolicyBook.make(["deny lamp lnmp"]))
+    /// networks and endpoints, and every source chain holds at most one lookup per family and
+    /// every pair chain at most two: only map elements and chains entered by one lookup grow.
+    @Test func chainsDoNotGrowWithPolicies() throws {
+        let small = PolicyCompiler.compile(try PolicyBook.make(["deny lamp lnmp"]), memberships: try Self.memberships(PolicyBook.make(["deny lamp lnmp"])))
         let names = (0..<200).map { "n\($0)" }
         var big = try PolicyBook.make(networks: names, [])
         for i in stride(from: 0, to: 198, by: 2) { try big.add(big.parse("deny n\(i) n\(i + 1) --proto tcp --port \(i + 1)")) }
-        let large = PolicyCompiler.compile(big)
-        func baseChains(_ text: String) -> [String] {
-            text.split(separator: "\tchain ").map(String.init).filter { ["classify", "forward", "input", "output", "prerouting"].contains(where: $0.hasPrefix) }
+        for i in stride(from: 0, to: 196, by: 2) { try big.add(big.parse("deny n\(i) n\(i + 2)")) }
+        var m = Memberships()
+        for i in 0..<200 { try m.insert(IPPrefix("10.\(i).0.0/24")!, into: big.nid("n\(i)")) }
+        let large = PolicyCompiler.compile(big, memberships: m)
+        for hook in LayoutHook.allCases {
+            #expect(small.layout.chains[hook.rawValue]?.rules.count == large.layout.chains[hook.rawValue]?.rules.count)
         }
-        #expect(baseChains(small.nftText()) == baseChains(large.nftText()))
+        for (name, c) in large.layout.chains where name.hasPrefix("from-") || name.hasPrefix("pair-") {
+            #expect(c.rules.count <= 3, "\(name) has \(c.rules.count) rules")
+        }
         #expect(large.portVerdicts.count == 198)
     }
 }
@@ -87,7 +102,7 @@ import IPAddressing
         var b = try PolicyBook.make([])
         try b.restore(Policy(id: PolicyID(rawValue: 1), rule: b.parse("allow lamp lnmp")))
         let d = RulesetDiff(from: PolicyCompiler.compile(a), to: PolicyCompiler.compile(b))
-        #expect(d.changedChains.map(\.id) == [PolicyID(rawValue: 1)] && d.addedChains.isEmpty && d.deletedChains.isEmpty)
-        #expect(d.nftText() == "flush chain inet routed p1\nadd rule inet routed p1 counter goto pass\n")
+        #expect(Array(d.changedChains.keys) == ["p1"] && d.addedChains.isEmpty && d.deletedChains.isEmpty)
+        #expect(d.nftText() == "flush chain inet routed p1\nadd rule inet routed p1 counter accept\n")
     }
 }

@@ -39,7 +39,19 @@ final class KernelTable {
         }
     }
 
-    var applied: Ruleset? {
+    /// Per-policy counters read through netlink (a GETRULE dump), as the engine reads them.
+    func counters() throws -> [PolicyID: PolicyCounter] {
+        let b = box
+        return try thread.run {
+            var out: [PolicyID: PolicyCounter] = [:]
+            for c in try b.programmer!.socket.ruleCounters(family: .inet, table: "routed") where c.chain.hasPrefix("p") {
+                if let n = UInt32(c.chain.dropFirst()) { out[PolicyID(rawValue: n)] = PolicyCounter(packets: c.packets, bytes: c.bytes) }
+            }
+            return out
+        }
+    }
+
+    var applied: TableLayout? {
         let b = box
         return try? thread.run { b.programmer!.applied }
     }

@@ -5,11 +5,13 @@ import IPAddressing
 /// A host namespace and four workload namespaces, each workload behind a veth pair with a /32
 /// and a default route via 169.254.1.1 (the address sits on every host-side veth, so the host
 /// answers ARP for it), and /32 host routes on the host — routed's data path, built with `ip`
-/// inside namespaces this lab creates. `lamp`: w1, w2 (10.66.0.0/24); `lnmp`: w3, w4 (10.66.1.0/24).
+/// inside namespaces this lab creates. `lamp`: w1, w2 (10.66.0.0/24, fd00:66::/64); `lnmp`: w3, w4
+/// (10.66.1.0/24, fd00:66:1::/64). IPv6 goes the same way via fe80::1 on every host-side veth.
 final class TrafficLab {
     let host: TestNamespace
     let workloads: [TestNamespace]
     static let addresses = ["10.66.0.1", "10.66.0.2", "10.66.1.1", "10.66.1.2"]
+    static let addresses6 = ["fd00:66::1", "fd00:66::2", "fd00:66:1::1", "fd00:66:1::2"]
     var listeners: [Process] = []
     private(set) var book = PolicyBook()
     private(set) var current: Ruleset?
@@ -30,8 +32,9 @@ final class TrafficLab {
 
     private func build() throws {
         try host.must(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        try host.must(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
         for (i, w) in workloads.enumerated() {
-            let hv = "hv\(i + 1)", addr = Self.addresses[i]
+            let hv = "hv\(i + 1)", addr = Self.addresses[i], addr6 = Self.addresses6[i]
             try host.must(["ip", "link", "add", hv, "type", "veth", "peer", "name", "eth0", "netns", w.name])
             try host.must(["ip", "addr", "add", "169.254.1.1/32", "dev", hv])
             try host.must(["ip", "link", "set", hv, "up"])
@@ -40,6 +43,10 @@ final class TrafficLab {
             try w.must(["ip", "link", "set", "eth0", "up"])
             try w.must(["ip", "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"])
             try w.must(["ip", "route", "add", "default", "via", "169.254.1.1", "dev", "eth0"])
+            try host.must(["ip", "-6", "addr", "add", "fe80::1/64", "dev", hv, "nodad"])
+            try host.must(["ip", "-6", "route", "add", "\(addr6)/128", "dev", hv])
+            try w.must(["ip", "-6", "addr", "add", "\(addr6)/128", "dev", "eth0", "nodad"])
+            try w.must(["ip", "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0"])
         }
         // Each workload counts the UDP datagrams it receives on port 9000.
         for w in workloads {
@@ -47,12 +54,12 @@ final class TrafficLab {
         }
         try book.createNetwork("lamp")
         try book.createNetwork("lnmp")
-        // A TCP listener on 8080 and 8081 in every workload (stopped by pid in `delete`).
+        // TCP listeners on 8080 and 8081 (IPv4) and 8086 (IPv6) in every workload (stopped by pid in `delete`).
         for w in workloads {
-            for port in ["8080", "8081"] {
+            for (family, port) in [("-4", "8080"), ("-4", "8081"), ("-6", "8086")] {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["ip", "netns", "exec", w.name, "nc", "-lk", port]
+                p.arguments = ["ip", "netns", "exec", w.name, "nc", family, "-lk", port]
                 p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
                 try p.run()
                 listeners.append(p)
@@ -62,7 +69,7 @@ final class TrafficLab {
         for w in workloads {
             for attempt in 0..<100 {
                 let listening = w.exec(["ss", "-Hltn"], timeout: 5).out
-                if listening.contains(":8080") && listening.contains(":8081") { break }
+                if listening.contains(":8080") && listening.contains(":8081") && listening.contains(":8086") { break }
                 if attempt == 99 { throw TrafficLabError.listenersNotReady(w.name) }
                 usleep(100_000)
             }
@@ -71,7 +78,8 @@ final class TrafficLab {
 
     var endpoints: [LocalEndpoint] {
         Self.addresses.enumerated().map { i, a in
-            LocalEndpoint(ifname: "hv\(i + 1)", addresses: [IPAddress(a)!], network: try! book.id(of: NetworkName(rawValue: i < 2 ? "lamp" : "lnmp")!))
+            LocalEndpoint(ifname: "hv\(i + 1)", addresses: [IPAddress(a)!, IPAddress(Self.addresses6[i])!],
+                          network: try! book.id(of: NetworkName(rawValue: i < 2 ? "lamp" : "lnmp")!))
         }
     }
 
@@ -79,6 +87,8 @@ final class TrafficLab {
         var m = Memberships()
         try! m.insert(IPPrefix("10.66.0.0/24")!, into: book.id(of: NetworkName(rawValue: "lamp")!))
         try! m.insert(IPPrefix("10.66.1.0/24")!, into: book.id(of: NetworkName(rawValue: "lnmp")!))
+        try! m.insert(IPPrefix("fd00:66::/64")!, into: book.id(of: NetworkName(rawValue: "lamp")!))
+        try! m.insert(IPPrefix("fd00:66:1::/64")!, into: book.id(of: NetworkName(rawValue: "lnmp")!))
         return m
     }
 
@@ -104,6 +114,16 @@ final class TrafficLab {
         var args = ["ping", "-n", "-q", "-c1", "-W1"]
         if let source { args += ["-I", source] }
         return workloads[from - 1].exec(args + [Self.addresses[to - 1]], timeout: 5).status == 0
+    }
+
+    /// `ping -6 -c1 -W1` from workload `from` to workload `to`'s IPv6 address.
+    func ping6(_ from: Int, _ to: Int) -> Bool {
+        workloads[from - 1].exec(["ping", "-6", "-n", "-q", "-c1", "-W1", Self.addresses6[to - 1]], timeout: 5).status == 0
+    }
+
+    /// A TCP connection over IPv6 from workload `from` to workload `to` on `port`.
+    func tcp6(_ from: Int, _ to: Int, port: Int) -> Bool {
+        workloads[from - 1].exec(["nc", "-6", "-z", "-w", "1", Self.addresses6[to - 1], "\(port)"], timeout: 5).status == 0
     }
 
     /// A TCP connection (SYN, SYN-ACK, ACK) from workload `from` to workload `to` on `port`.

@@ -41,10 +41,12 @@ struct TrafficTests {
         #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
         #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
-        if path == .nftText {
-            // nft 1.0.6 cannot list the libnftnl form's hook chains (ARCHITECTURE.md): whole-table listing is text-only.
-            let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
-            #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "routed policy list shows the hits")
+        let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
+        #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "nft list table inet routed shows the hits")
+        if let kernel = lab.kernel {
+            let read = try kernel.counters()
+            #expect((read[PolicyID(rawValue: 1)]?.packets ?? 0) == hits[PolicyID(rawValue: 1)]?.packets,
+                    "the counters read through netlink are the ones nft shows")
         }
 
         // Port-specific allow under the broad deny.
@@ -92,5 +94,63 @@ struct TrafficTests {
         // The real owner of 10.66.0.2 gets through: the check is per interface.
         #expect(lab.ping(2, 3))
         #expect(seen() == 1)
+    }
+
+    @Test(arguments: ProgrammingPath.allCases)
+    func ipv6IsIsolatedTheSameWay(_ path: ProgrammingPath) throws {
+        let lab = try TrafficLab()
+        defer { lab.delete() }
+        try path.prepare(lab)
+        try lab.program()
+        #expect(lab.ping6(1, 3) && lab.tcp6(1, 3, port: 8086), "IPv6 flows with no policy")
+        try lab.program { try $0.add($0.rule(.deny, from: "lamp", to: "lnmp")) }
+        #expect(!lab.ping6(1, 3) && !lab.ping6(3, 1), "deny lamp lnmp blocks ICMPv6 both ways")
+        #expect(!lab.tcp6(1, 3, port: 8086) && !lab.tcp6(4, 2, port: 8086), "deny lamp lnmp blocks TCP over IPv6 both ways")
+        #expect(lab.ping6(1, 2) && lab.tcp6(3, 4, port: 8086), "IPv6 within a network flows")
+        try lab.program { try $0.add($0.rule(.allow, from: "lamp", to: "lnmp", proto: "tcp", port: "8086")) }
+        #expect(lab.tcp6(1, 3, port: 8086) && lab.tcp6(3, 1, port: 8086) && !lab.ping6(1, 3), "port allow under the deny, over IPv6")
+        try lab.program { book in for p in book.sortedPolicies { try book.remove(p.id) } }
+        #expect(lab.ping6(3, 1) && lab.tcp6(2, 4, port: 8086), "removing the policies restores IPv6")
+    }
+
+    /// A connection set up before `deny lamp lnmp` keeps flowing (conntrack established is
+    /// accepted first), while new connections between the networks are refused.
+    @Test(arguments: ProgrammingPath.allCases)
+    func anEstablishedConnectionOutlivesADeny(_ path: ProgrammingPath) throws {
+        let lab = try TrafficLab()
+        defer { lab.delete() }
+        try path.prepare(lab)
+        try lab.program()
+        let flag = "/tmp/routed-test-\(getpid())-\(UInt32.random(in: 0..<1_000_000))"
+        defer { unlink(flag) }
+        // w3 prints what arrives on TCP 9100.
+        let receiver = Process(), received = Pipe()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["ip", "netns", "exec", lab.workloads[2].name, "nc", "-4", "-l", "9100"]
+        receiver.standardOutput = received; receiver.standardError = FileHandle.nullDevice; receiver.standardInput = FileHandle.nullDevice
+        try receiver.run()
+        defer { if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() } }
+        for attempt in 0..<100 {
+            if lab.workloads[2].exec(["ss", "-Hltn"], timeout: 5).out.contains(":9100") { break }
+            if attempt == 99 { Issue.record("the receiver did not start"); return }
+            usleep(100_000)
+        }
+        // w1 connects and sends a line, waits (bounded, 20 s) for the flag, then sends another.
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sender.arguments = ["ip", "netns", "exec", lab.workloads[0].name, "bash", "-c",
+                            "exec 3<>/dev/tcp/\(TrafficLab.addresses[2])/9100; echo before >&3; for i in $(seq 200); do [ -e \(flag) ] && break; sleep 0.1; done; echo after >&3; exec 3>&-"]
+        sender.standardOutput = FileHandle.nullDevice; sender.standardError = FileHandle.nullDevice
+        try sender.run()
+        defer { if sender.isRunning { kill(sender.processIdentifier, SIGKILL); sender.waitUntilExit() } }
+        usleep(500_000)
+        try lab.program { try $0.add($0.rule(.deny, from: "lamp", to: "lnmp")) }
+        #expect(!lab.tcp(1, 3, port: 8080) && !lab.ping(1, 3), "new connections and pings are denied")
+        _ = FileManager.default.createFile(atPath: flag, contents: nil)
+        for _ in 0..<100 where sender.isRunning { usleep(100_000) }
+        for _ in 0..<50 where receiver.isRunning { usleep(100_000) }
+        if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }
+        let text = String(decoding: received.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text == "before\nafter\n", "the established connection carried both lines, got \(text.debugDescription)")
     }
 }

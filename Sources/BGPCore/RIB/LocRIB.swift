@@ -92,6 +92,12 @@ public struct LocRIB: Sendable {
         }
     }
 
+    /// Every prefix with at least one path, in no particular order (`routed routes`, a peer's table).
+    public var prefixes: [IPPrefix] { Array(table.keys) }
+
+    /// Every prefix with at least one path, in no particular order (`routed routes`, a peer's table).
+    public var prefixes: [IPPrefix] { v4.slots.entries.map(\.key.prefix) + v6.slots.entries.map(\.key.prefix) }
+
     /// Every best route, in prefix order.
     public var routes: [SelectedRoute] {
         func all<K>(_ t: PrefixTable<K>) -> [SelectedRoute] {
@@ -155,6 +161,25 @@ public struct LocRIB: Sendable {
     public mutating func markStale(_ peer: PeerID) {
         func mark<K>(_ t: inout PrefixTable<K>) {
             for i in 0..<t.slots.capacity where t.slots.isOccupied(i) {
+                let slot = t.slots[bucket: i]
+                if slot.isMulti {
+                    for j in t.multi[slot.handle].paths.indices where t.multi[slot.handle].paths[j].peer == peer {
+                        t.multi[slot.handle].paths[j].stale = true
+                    }
+                } else if slot.peer == peer.rawValue {
+                    t.slots[bucket: i].flags |= PrefixSlot.staleFlag
+                }
+            }
+        }
+        mark(&v4)
+        mark(&v6)
+    }
+
+    /// Marks only the paths of `peer` to prefixes `matching` stale: one family's enhanced route
+    /// refresh (RFC 7313 section 4, between BoRR and EoRR).
+    public mutating func markStale(_ peer: PeerID, matching: (IPPrefix) -> Bool) {
+        func mark<K>(_ t: inout PrefixTable<K>) {
+            for i in 0..<t.slots.capacity where t.slots.isOccupied(i) && matching(t.slots.key(at: i).prefix) {
                 let slot = t.slots[bucket: i]
                 if slot.isMulti {
                     for j in t.multi[slot.handle].paths.indices where t.multi[slot.handle].paths[j].peer == peer {
