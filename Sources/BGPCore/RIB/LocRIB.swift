@@ -30,8 +30,9 @@ public struct RIBChange: Hashable, Sendable {
 /// Pure: next-hop reachability and IGP costs come in as data (`setNextHopCosts`).
 ///
 /// Storage (about 50 bytes per single-path IPv4 prefix, BIRD's is ~94): one open-addressing hash
-/// table per family (`PrefixHashTable`), IPv4 keyed by a 64-bit word; a prefix with one path keeps it inline in its 12-byte slot with the
-/// selection as one bit, and only prefixes with several paths get an out-of-line entry. Attributes
+/// table per family (`PrefixHashTable`), IPv4 keyed by a 64-bit word; a prefix with one path keeps
+/// it inline in its 12-byte slot with the selection as one bit, and only prefixes with several
+/// paths get an out-of-line entry. Attributes
 /// are interned (`AttributeTable`), so a path is a 4-byte handle; `SelectedRoute`s are built on
 /// demand, never stored.
 public struct LocRIB: Sendable {
@@ -91,9 +92,6 @@ public struct LocRIB: Sendable {
         case .v6(let p): v6.slots[p].flatMap { selected(prefix, $0, v6.multi) }
         }
     }
-
-    /// Every prefix with at least one path, in no particular order (`routed routes`, a peer's table).
-    public var prefixes: [IPPrefix] { Array(table.keys) }
 
     /// Every prefix with at least one path, in no particular order (`routed routes`, a peer's table).
     public var prefixes: [IPPrefix] { v4.slots.entries.map(\.key.prefix) + v6.slots.entries.map(\.key.prefix) }
