@@ -10,16 +10,21 @@ import SeededRandom
         PrefixSlot(StoredPath(peer: PeerID(rawValue: UInt16(n % 7)), pathID: n, attributes: n, stale: false), selected: n % 2 == 0)
     }
 
+    /// Key `i`: the default route, then /24s of 10.0.0.0/13, then /32s of 10.0.0.0/21.
+    static func key(_ i: Int) -> IPv4PrefixKey {
+        if i == 0 { return IPv4PrefixKey(IPv4Prefix(unchecked: 0, length: 0)) }
+        let n = UInt32(i % 1500)
+        if i < 1500 { return IPv4PrefixKey(IPv4Prefix(unchecked: 0x0A00_0000 | n << 8, length: 24)) }
+        return IPv4PrefixKey(IPv4Prefix(unchecked: 0x0A00_0000 | n, length: 32))
+    }
+
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomOperationsAgreeWithADictionary(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
         var table = PrefixHashTable<IPv4PrefixKey>()
         var model: [IPv4PrefixKey: UInt32] = [:]
         // Few distinct keys (/24s and /32s of one /16, and the default route), so runs collide and deletions shift.
-        let keys = (0..<3000).map { i -> IPv4PrefixKey in
-            i == 0 ? IPv4PrefixKey(IPv4Prefix(unchecked: 0, length: 0))
-                : IPv4PrefixKey(IPv4Prefix(unchecked: 0x0A00_0000 | UInt32(i % 1500) << (i < 1500 ? 8 : 0), length: i < 1500 ? 24 : 32))
-        }
+        let keys: [IPv4PrefixKey] = (0..<3000).map(Self.key)
         for step in 0..<30_000 {
             let key = keys.randomElement(using: &rng)!
             if Int.random(in: 0..<3, using: &rng) == 0 {
@@ -32,7 +37,7 @@ import SeededRandom
             }
             if step % 1000 == 999 || step < 50 {
                 #expect(table.count == model.count, "seed \(seed) step \(step)")
-                for k in keys { #expect(table[k]?.pathID == model[k], "seed \(seed) step \(step) key \(k.prefix)") }
+                for k in keys { #expect(table[k]?.pathID == model[k], "seed \(seed) step \(step) key \(String(describing: k.prefix))") }
                 #expect(Set(table.entries.map { $0.key.raw }) == Set(model.keys.map(\.raw)))
             }
         }
