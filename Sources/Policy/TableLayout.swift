@@ -67,6 +67,13 @@ public enum LayoutMapKind: Hashable, Sendable {
     /// `type ifname . ipv6_addr` (set).
     case spoof6
 
+    /// `size N` of the anti-spoofing sets: at most this many local workload interfaces. The
+    /// kernel sizes their hash tables from it when the table loads (10,000 endpoints in one
+    /// batch otherwise spend ~20 ms in `rhashtable_insert_slow` while the table grows).
+    public static let workloadLimit: UInt32 = 65536
+    /// `size N` of the set, when it has one.
+    public var size: UInt32? { switch self { case .workloads, .spoof4, .spoof6: Self.workloadLimit; default: nil } }
+
     /// Whether it is a verdict map (`map`) rather than a set.
     public var isMap: Bool { switch self { case .workloads, .spoof4, .spoof6: false; default: true } }
 }
@@ -101,6 +108,9 @@ public enum LayoutRule: Hashable, Sendable {
     case portVmap(map: String)
     /// `meta l4proto vmap @MAP`.
     case protoVmap(map: String)
+    /// `ip daddr 10.0.1.0/24 [tcp dport 80 | meta l4proto udp] goto p2`: a destination of a
+    /// small source written out as a rule (see `DestinationMatch`).
+    case destination(DestinationMatch)
     /// `goto CHAIN` or `accept`.
     case target(LayoutTarget)
     /// `counter [log prefix "..."] accept|drop`: a policy's chain, or chain `unmatched`.

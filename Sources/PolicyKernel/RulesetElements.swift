@@ -13,9 +13,9 @@ public enum RoutedSets {
         case .address6: NFTSet(name: name, id: id, key: [.ipv6Address], keyLength: 16, data: .verdict, interval: true)
         case .ports: NFTSet(name: name, id: id, key: [.inetProtocol, .inetService], keyLength: 8, concatFieldLengths: [1, 2], data: .verdict, interval: true)
         case .protos: NFTSet(name: name, id: id, key: [.inetProtocol], keyLength: 1, data: .verdict)
-        case .workloads: NFTSet(name: name, id: id, key: [.ifname], keyLength: 16, keyHostOrder: true)
-        case .spoof4: NFTSet(name: name, id: id, key: [.ifname, .ipv4Address], keyLength: 20, concatFieldLengths: [16, 4])
-        case .spoof6: NFTSet(name: name, id: id, key: [.ifname, .ipv6Address], keyLength: 32, concatFieldLengths: [16, 16])
+        case .workloads: NFTSet(name: name, id: id, key: [.ifname], keyLength: 16, keyHostOrder: true, size: kind.size)
+        case .spoof4: NFTSet(name: name, id: id, key: [.ifname, .ipv4Address], keyLength: 20, concatFieldLengths: [16, 4], size: kind.size)
+        case .spoof6: NFTSet(name: name, id: id, key: [.ifname, .ipv6Address], keyLength: 32, concatFieldLengths: [16, 16], size: kind.size)
         }
     }
 
