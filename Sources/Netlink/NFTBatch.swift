@@ -36,6 +36,17 @@ public final class NFTBatch {
 
     deinit { buffer.deallocate() }
 
+    /// Makes room for `bytes` more bytes of messages at once (a full load knows its size
+    /// roughly), instead of doubling and copying the buffer as it fills.
+    public func reserveCapacity(_ bytes: Int) {
+        guard capacity - length < bytes + Self.headroom else { return }
+        let bigger = length + bytes + Self.headroom
+        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        b.copyMemory(from: buffer, byteCount: length)
+        buffer.deallocate()
+        buffer = b; capacity = bigger
+    }
+
     var nextSequence: UInt32 { firstSequence &+ UInt32(descriptions.count) }
     /// Number of messages between begin and end.
     public var commandCount: Int { descriptions.count - (ended ? 2 : 1) }

@@ -143,8 +143,8 @@ public struct LayoutBuilder: Sendable {
     /// `src4`/`src6`: every interval → `goto from-<network>` (never empty: the partition is total).
     public func addSourceMaps(into t: inout TableLayout) {
         var src4 = Set<LayoutElement>(), src6 = Set<LayoutElement>()
-        for i in ruleset.addresses4 { src4.insert(.address4(first: i.first, last: i.last, .chain(TableLayout.fromChain(i.network)))) }
-        for i in ruleset.addresses6 { src6.insert(.address6(first: i.first, last: i.last, .chain(TableLayout.fromChain(i.network)))) }
+        for i in ruleset.addresses4 { src4.insert(.address4(first: i.first, last: i.last, .jump(TableLayout.fromChain(i.network)))) }
+        for i in ruleset.addresses6 { src6.insert(.address6(first: i.first, last: i.last, .jump(TableLayout.fromChain(i.network)))) }
         t.maps[TableLayout.sourceMap(v6: false)] = src4.isEmpty ? nil : LayoutMap(kind: .address4, elements: src4)
         t.maps[TableLayout.sourceMap(v6: true)] = src6.isEmpty ? nil : LayoutMap(kind: .address6, elements: src6)
     }
@@ -260,7 +260,8 @@ public struct LayoutBuilder: Sendable {
         if !dst4.isEmpty { rules.append(.destinationVmap(v6: false, map: TableLayout.destinationMap(s, v6: false))) }
         if !dst6.isEmpty { rules.append(.destinationVmap(v6: true, map: TableLayout.destinationMap(s, v6: true))) }
         let from = TableLayout.fromChain(s)
-        t.chains[from] = LayoutChain(comment: "from \(name(s))", rules: rules + [.target(.chain(TableLayout.unmatched))])
+        // No tail: `from-<S>` is jumped to from `forward`, which ends in `goto unmatched`.
+        t.chains[from] = LayoutChain(comment: "from \(name(s))", rules: rules)
         names.chains.insert(from)
         return names
     }

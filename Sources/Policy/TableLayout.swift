@@ -1,12 +1,16 @@
 public import IPAddressing
 
-/// Where a verdict-map element sends a packet: `accept`, or `goto CHAIN`.
+/// Where a verdict-map element sends a packet: `accept`, `goto CHAIN`, or `jump CHAIN`.
 public enum LayoutTarget: Hashable, Comparable, Sendable, CustomStringConvertible {
     case accept
     case chain(String)
-    /// nft's words: `accept`, `goto p7`.
+    /// `jump`: used only from `src4`/`src6` to `from-<S>`, so a packet that no rule of
+    /// `from-<S>` decides returns to `forward`, whose last rule is `goto unmatched` — one
+    /// tail rule less per source network.
+    case jump(String)
+    /// nft's words: `accept`, `goto p7`, `jump from-6bf0ef3b`.
     public var description: String {
-        switch self { case .accept: "accept"; case .chain(let c): "goto \(c)" }
+        switch self { case .accept: "accept"; case .chain(let c): "goto \(c)"; case .jump(let c): "jump \(c)" }
     }
 }
 
@@ -29,7 +33,8 @@ public enum LayoutElement: Hashable, Sendable {
 
     /// The order nft lists a map in (ascending keys), and the order interval elements are sent in.
     public static func ordered(_ s: some Collection<LayoutElement>) -> [LayoutElement] {
-        s.sorted { a, b in a.sortKey < b.sortKey }
+        // Keys computed once per element, not per comparison (`src4` has thousands).
+        s.map { ($0.sortKey, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     var sortKey: SortKey {
@@ -132,12 +137,13 @@ public struct LayoutChain: Hashable, Sendable {
 ///
 /// The shape (decided in ARCHITECTURE.md, "Policy and the kernel"): no marks and no register
 /// concatenation. The source address picks a chain per source network, the destination address
-/// a verdict in that network's own map:
+/// a verdict in that chain — as a handful of rules for a small source, as a map otherwise:
 /// ```
 /// forward:           ct state established,related accept
-///                    ip saddr vmap @src4                 → goto from-<S>      (interval map, total)
-/// from-<S>:          ip daddr vmap @dst4-<S>             → accept | goto pN | goto pair-<S>-<D>
-///                    goto unmatched
+///                    ip saddr vmap @src4                 → jump from-<S>      (interval map, total)
+///                    goto unmatched                      (where a from-<S> that decides nothing returns)
+/// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] goto pN | accept   (≤ inlineLimit rules)
+/// from-<S> (large):  ip daddr vmap @dst4-<S>             → accept | goto pN | goto pair-<S>-<D>
 /// pair-<S>-<D>:      meta l4proto . th dport vmap @ports-<S>-<D>
 ///                    meta l4proto vmap @protos-<S>-<D>
 ///                    goto pN | accept | goto unmatched
@@ -146,9 +152,9 @@ public struct LayoutChain: Hashable, Sendable {
 /// input:             ip saddr vmap @to-host4             (sources' verdicts towards `host`)
 /// output:            ip daddr vmap @dst4-00000002        (the map of source `host`)
 /// ```
-/// At most two interval lookups and two hash lookups per packet, whatever the number of
-/// endpoints, networks and policies. Names carry the network id in hex (`from-6bf0ef3b`);
-/// comments carry the network names.
+/// Per packet: one interval lookup for the source, then at most `inlineLimit` rules or one
+/// interval lookup and two hash lookups, whatever the number of endpoints, networks and
+/// policies. Names carry the network id in hex (`from-6bf0ef3b`); comments the network names.
 public struct TableLayout: Hashable, Sendable {
     public var maps: [String: LayoutMap] = [:]
     public var chains: [String: LayoutChain] = [:]

@@ -20,6 +20,9 @@ public enum RulesetProgram {
         try b.addTable()
         try b.deleteTable()
         try b.addTable()
+        // About 110 bytes per element and 330 per chain with its rules (measured at the issue's
+        // scale: 2.3 MB for 21,012 elements and 2,006 chains).
+        b.reserveCapacity(t.maps.values.reduce(0) { $0 + $1.elements.count } * 110 + t.chains.count * 330)
         var ids: [String: UInt32] = [:]
         for name in t.orderedMapNames { try declare(name, t.maps[name]!.kind, into: b, ids: &ids) }
         let chains = t.orderedChainNames
