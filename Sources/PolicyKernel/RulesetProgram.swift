@@ -42,8 +42,9 @@ public enum RulesetProgram {
 
     /// Only what changed, in `RulesetDiff`'s order.
     public static func update(_ d: RulesetDiff, into b: NFTBatch) throws(NFTablesError) {
-        // Chains before maps: nft 1.0.6 refuses (ENOENT) an interval map element that jumps to
-        // a chain added after the map in the same batch, so both paths keep this order.
+        // Chains before maps: a batch adding an interval map, then a chain, then an element of
+        // that map jumping to the chain is refused with ENOENT (seen through `nft -f` 1.0.6,
+        // kernel 6.18); chain first is accepted, so both paths keep this order.
         var ids: [String: UInt32] = [:]
         for name in d.addedChains.keys.sorted() { try b.addChain(chain(name, d.addedChains[name]!)) }
         for name in d.addedMaps.keys.sorted() { try declare(name, d.addedMaps[name]!, into: b, ids: &ids) }
