@@ -10,8 +10,10 @@ SOURCE_WARNINGS := grep -E '^/.*/(Sources|Tests)/[^ ]*: warning:'
 
 .PHONY: run test deps build build-tests bench fuzz fixtures corpus clean
 
+# The agent on its embedded defaults (root; it changes the host it runs on, as a router does).
+# Extra options: make run ARGS="--peer 192.0.2.1,as=65000".
 run: build
-	$(SWIFT) run routed --help
+	$(SWIFT) run routed start --as 64512 $(ARGS)
 
 test: build-tests
 	$(SWIFT) test

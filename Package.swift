@@ -69,7 +69,9 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNFTNL", "CNetlinkShim"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
-        .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink"], swiftSettings: strict),
+        .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink",
+                                                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                 .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: strict),
         .executableTarget(
             name: "routed-netlink-bench", dependencies: ["Dataplane", "Netlink", "IPAddressing"], swiftSettings: strict),
         .testTarget(
@@ -184,13 +186,13 @@ let package = Package(
         // The client against a real HTTP/1.1 server on a Unix socket the test creates (NIO).
         .testTarget(
             name: "AgentClientTests",
-            dependencies: ["AgentClient", "AgentAPI", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["AgentClient", "AgentAPI", "RoutedTestKit", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict),
         // The `routed` executable's commands, run as a user would; the text renderers; contrib/ configs in BIRD and FRR.
         .testTarget(
             name: "CLITests",
-            dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab",
+            dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab", "RoutedTestKit",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict),

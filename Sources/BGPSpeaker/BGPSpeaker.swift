@@ -26,6 +26,15 @@ public final class BGPSpeaker: Sendable {
     private let rib: RIBLoop
     private let server = NIOLockedValueBox<(any Channel)?>(nil)
     private let logger: Logger
+    /// Route policies defined or redefined at run time (`definePolicy`), over the configuration's.
+    private let definedPolicies = NIOLockedValueBox<[String: RoutePolicy]>([:])
+
+    /// The configuration with the policies defined at run time: what peer settings resolve against.
+    private var current: SpeakerConfiguration {
+        var c = configuration
+        c.policies.merge(definedPolicies.withLockedValue { $0 }) { _, defined in defined }
+        return c
+    }
 
     public init(configuration: SpeakerConfiguration, group: any EventLoopGroup, logger: Logger = Logger(label: "routed.bgp")) {
         self.configuration = configuration
@@ -114,10 +123,10 @@ public final class BGPSpeaker: Sendable {
 
     /// Adds a peer at run time (its MD5 key goes on the listener first) and starts its session.
     public func addPeer(_ peer: PeerSpec) async throws {
-        var check = configuration
+        var check = current
         check.peers = sessions.withLockedValue { $0.values.map(\.spec) } + [peer]
         try check.validate()
-        let settings = try configuration.ribSettings(for: peer)
+        let settings = try current.ribSettings(for: peer)
         if let password = peer.password, let channel = server.withLockedValue({ $0 }) {
             try await SocketSecurity.setMD5(password, peer: peer.address, on: channel).get()
         }
@@ -144,8 +153,20 @@ public final class BGPSpeaker: Sendable {
         guard var spec = sessions.withLockedValue({ $0[address]?.spec }) else { throw SpeakerConfigurationError.unknownPeer(address) }
         spec.importPolicy = importName
         spec.exportPolicy = exportName
-        let settings = try configuration.ribSettings(for: spec)
+        let settings = try current.ribSettings(for: spec)
         try await rib.eventLoop.submit { self.rib.run { $0.setPeer(settings) } }.get()
+    }
+
+    /// Defines (or redefines) the route policy `name` at run time, e.g. the agent's `blocks` (the
+    /// prefixes this host originates) when it claims a block. Every peer whose `import=`/`export=`
+    /// names it takes the new policy at once, as with `setPolicies`.
+    public func definePolicy(_ name: String, _ policy: RoutePolicy) async throws {
+        definedPolicies.withLockedValue { $0[name] = policy }
+        let config = current
+        for spec in sessions.withLockedValue({ $0.values.map(\.spec) }) where spec.importPolicy == name || spec.exportPolicy == name {
+            let settings = try config.ribSettings(for: spec)
+            try await rib.eventLoop.submit { self.rib.run { $0.setPeer(settings) } }.get()
+        }
     }
 
     /// Stops every session, closes the listener and ends `events` and `ribChanges`. By default each

@@ -1,3 +1,4 @@
+import CMNL
 import CNFTNL
 import Glibc
 
@@ -14,8 +15,9 @@ public final class NFTBatch {
     private(set) var buffer: UnsafeMutableRawPointer
     private var capacity: Int
     private(set) var length = 0
-    /// Description of message `firstSequence + i`.
-    private(set) var descriptions: [String] = []
+    /// Description of message `firstSequence + i`, rendered only when asked for (a refusal or
+    /// a test): a full load has thousands of messages and almost never needs the words.
+    private(set) var descriptions: [(_ table: String) -> String] = []
     private var ended = false
     private var lastCommand: UnsafeMutablePointer<nlmsghdr>?
     private var lastCommandOffset = -1
@@ -30,21 +32,32 @@ public final class NFTBatch {
         buffer = .allocate(byteCount: capacity, alignment: 8)
         reserve()
         _ = nftnl_batch_begin(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
-        finish(description: "batch begin", command: false)
+        finish(command: false) { _ in "batch begin" }
     }
 
     deinit { buffer.deallocate() }
+
+    /// Makes room for `bytes` more bytes of messages at once (a full load knows its size
+    /// roughly), instead of doubling and copying the buffer as it fills.
+    public func reserveCapacity(_ bytes: Int) {
+        guard capacity - length < bytes + Self.headroom else { return }
+        let bigger = length + bytes + Self.headroom
+        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        b.copyMemory(from: buffer, byteCount: length)
+        buffer.deallocate()
+        buffer = b; capacity = bigger
+    }
 
     var nextSequence: UInt32 { firstSequence &+ UInt32(descriptions.count) }
     /// Number of messages between begin and end.
     public var commandCount: Int { descriptions.count - (ended ? 2 : 1) }
     public var byteCount: Int { length }
     /// What each message does, in nft words, from `batch begin` on.
-    public var messageDescriptions: [String] { descriptions }
+    public var messageDescriptions: [String] { descriptions.map { $0(qualifiedTable) } }
 
     func description(ofSequence s: UInt32) -> String? {
         let i = Int(s &- firstSequence)
-        return i >= 0 && i < descriptions.count ? descriptions[i] : nil
+        return i >= 0 && i < descriptions.count ? descriptions[i](qualifiedTable) : nil
     }
     var lastCommandSequence: UInt32? { commandCount > 0 ? firstSequence &+ UInt32(descriptions.count - (ended ? 2 : 1)) : nil }
 
@@ -63,12 +76,16 @@ public final class NFTBatch {
                                      family.rawValue, UInt16(flags), nextSequence)
     }
 
-    private func finish(description: String, command: Bool = true) {
+    /// `inet routed`: what the descriptions say before an object's name.
+    var qualifiedTable: String { "\(family.name) \(table)" }
+
+    /// `describe` gets `qualifiedTable` and must not capture the batch (it would never be freed).
+    private func finish(command: Bool = true, _ describe: @escaping (_ table: String) -> String) {
         let h = (buffer + length).assumingMemoryBound(to: nlmsghdr.self)
         if command { lastCommandOffset = length }
         length += netlinkAlign(Int(h.pointee.nlmsg_len))
         precondition(length <= capacity, "nftables batch overran its buffer")
-        descriptions.append(description)
+        descriptions.append(describe)
     }
 
     private func checkOpen() throws(NFTablesError) {
@@ -85,7 +102,7 @@ public final class NFTBatch {
         nftnl_table_set_str(t, UInt16(NFTNL_TABLE_NAME.rawValue), table)
         nftnl_table_set_u32(t, UInt16(NFTNL_TABLE_FAMILY.rawValue), UInt32(family.rawValue))
         nftnl_table_nlmsg_build_payload(header(NFT_MSG_NEWTABLE, flags: NLM_F_CREATE), t)
-        finish(description: "add table \(family.name) \(table)")
+        finish { "add table \($0)" }
     }
 
     /// `delete table FAMILY NAME` (with everything in it).
@@ -96,7 +113,7 @@ public final class NFTBatch {
         nftnl_table_set_str(t, UInt16(NFTNL_TABLE_NAME.rawValue), table)
         nftnl_table_set_u32(t, UInt16(NFTNL_TABLE_FAMILY.rawValue), UInt32(family.rawValue))
         nftnl_table_nlmsg_build_payload(header(NFT_MSG_DELTABLE, flags: 0), t)
-        finish(description: "delete table \(family.name) \(table)")
+        finish { "delete table \($0)" }
     }
 
     // MARK: - Chains
@@ -129,7 +146,8 @@ public final class NFTBatch {
             nftnl_chain_set_data(c, UInt16(NFTNL_CHAIN_USERDATA.rawValue), nftnl_udata_buf_data(u), nftnl_udata_buf_len(u))
         }
         nftnl_chain_nlmsg_build_payload(header(NFT_MSG_NEWCHAIN, flags: NLM_F_CREATE), c)
-        finish(description: "add chain \(family.name) \(table) \(chain.name)")
+        let name = chain.name
+        finish { "add chain \($0) \(name)" }
     }
 
     /// `flush chain FAMILY TABLE NAME` (deletes its rules).
@@ -141,7 +159,7 @@ public final class NFTBatch {
         nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), name)
         nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
         nftnl_rule_nlmsg_build_payload(header(NFT_MSG_DELRULE, flags: 0), r)
-        finish(description: "flush chain \(family.name) \(table) \(name)")
+        finish { "flush chain \($0) \(name)" }
     }
 
     /// `delete chain FAMILY TABLE NAME` (must be empty and unreferenced).
@@ -150,13 +168,13 @@ public final class NFTBatch {
         let c = chainObject(name)
         defer { nftnl_chain_free(c) }
         nftnl_chain_nlmsg_build_payload(header(NFT_MSG_DELCHAIN, flags: 0), c)
-        finish(description: "delete chain \(family.name) \(table) \(name)")
+        finish { "delete chain \($0) \(name)" }
     }
 
     // MARK: - Rules
 
     /// `add rule FAMILY TABLE CHAIN <expressions>` (appended).
-    public func addRule(chain: String, _ expressions: [NFTExpression], summary: String = "") throws(NFTablesError) {
+    public func addRule(chain: String, _ expressions: [NFTExpression], summary: @autoclosure @escaping () -> String = "") throws(NFTablesError) {
         try checkOpen()
         let r = nftnl_rule_alloc()!
         defer { nftnl_rule_free(r) }
@@ -165,7 +183,7 @@ public final class NFTBatch {
         nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
         for x in expressions { nftnl_rule_add_expr(r, try x.make()) }
         nftnl_rule_nlmsg_build_payload(header(NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND), r)
-        finish(description: "add rule \(family.name) \(table) \(chain)" + (summary.isEmpty ? "" : " \(summary)"))
+        finish { let t = summary(); return "add rule \($0) \(chain)" + (t.isEmpty ? "" : " \(t)") }
     }
 
     // MARK: - Sets
@@ -195,6 +213,7 @@ public final class NFTBatch {
             nftnl_set_set_u32(s, UInt16(NFTNL_SET_DATA_TYPE.rawValue), d)
             if set.dataLength > 0 { nftnl_set_set_u32(s, UInt16(NFTNL_SET_DATA_LEN.rawValue), set.dataLength) }
         }
+        if let size = set.size { nftnl_set_set_u32(s, UInt16(NFTNL_SET_DESC_SIZE.rawValue), size) }
         if set.interval && set.concatFieldLengths.count > 1 {
             guard set.concatFieldLengths.count <= 16 else { throw .invalidArgument("set \(set.name): more than 16 concatenated fields") }
             var lengths = set.concatFieldLengths + [UInt8](repeating: 0, count: 16 - set.concatFieldLengths.count)
@@ -208,7 +227,8 @@ public final class NFTBatch {
             nftnl_set_set_data(s, UInt16(NFTNL_SET_USERDATA.rawValue), nftnl_udata_buf_data(u), nftnl_udata_buf_len(u))
         }
         nftnl_set_nlmsg_build_payload(header(NFT_MSG_NEWSET, flags: NLM_F_CREATE), s)
-        finish(description: "add \(set.isMap ? "map" : "set") \(family.name) \(table) \(set.name)")
+        let (kind, name) = (set.isMap ? "map" : "set", set.name)
+        finish { "add \(kind) \($0) \(name)" }
     }
 
     /// `delete set|map FAMILY TABLE NAME` (no rule may still refer to it).
@@ -217,7 +237,7 @@ public final class NFTBatch {
         let s = setObject(name, id: nil)
         defer { nftnl_set_free(s) }
         nftnl_set_nlmsg_build_payload(header(NFT_MSG_DELSET, flags: 0), s)
-        finish(description: "delete \(isMap ? "map" : "set") \(family.name) \(table) \(name)")
+        finish { "delete \(isMap ? "map" : "set") \($0) \(name)" }
     }
 
     /// `add element FAMILY TABLE SET { ... }`, split into messages of `elementsPerMessage`.
@@ -236,36 +256,53 @@ public final class NFTBatch {
         var start = 0
         while start < elements.count {
             let end = min(start + Self.elementsPerMessage, elements.count)
-            let s = setObject(name, id: setID)
-            defer { nftnl_set_free(s) }
-            for e in elements[start..<end] {
-                let x = nftnl_set_elem_alloc()!
-                e.key.withUnsafeBytes { _ = nftnl_set_elem_set(x, UInt16(NFTNL_SET_ELEM_KEY), $0.baseAddress, UInt32($0.count)) }
-                if let k = e.keyEnd {
-                    k.withUnsafeBytes { _ = nftnl_set_elem_set(x, UInt16(NFTNL_SET_ELEM_KEY_END), $0.baseAddress, UInt32($0.count)) }
+            // Written straight into the buffer with libmnl, attribute for attribute what
+            // `nftnl_set_elems_nlmsg_build_payload` writes, without a libnftnl object per
+            // element (a full load has ~21,000).
+            let flags = type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0
+            let nlh = header(type, flags: flags)
+            mnl_attr_put_strz(nlh, UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), name)
+            if let setID { mnl_attr_put_u32(nlh, UInt16(NFTA_SET_ELEM_LIST_SET_ID.rawValue), setID.bigEndian) }
+            mnl_attr_put_strz(nlh, UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), table)
+            let list = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))
+            for (i, e) in elements[start..<end].enumerated() {
+                let item = mnl_attr_nest_start(nlh, UInt16(i + 1))
+                if e.intervalEnd {
+                    mnl_attr_put_u32(nlh, UInt16(NFTA_SET_ELEM_FLAGS.rawValue), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue).bigEndian)
                 }
-                if e.intervalEnd { nftnl_set_elem_set_u32(x, UInt16(NFTNL_SET_ELEM_FLAGS), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue)) }
+                Self.putData(nlh, UInt16(NFTA_SET_ELEM_KEY.rawValue), e.key)
+                if let k = e.keyEnd { Self.putData(nlh, UInt16(NFTA_SET_ELEM_KEY_END.rawValue), k) }
                 if type == NFT_MSG_NEWSETELEM {
                     switch e.value {
                     case .none: break
-                    case .data(let d):
-                        d.withUnsafeBytes { _ = nftnl_set_elem_set(x, UInt16(NFTNL_SET_ELEM_DATA), $0.baseAddress, UInt32($0.count)) }
+                    case .data(let d): Self.putData(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue), d)
                     case .verdict(let v):
-                        nftnl_set_elem_set_u32(x, UInt16(NFTNL_SET_ELEM_VERDICT), UInt32(bitPattern: v.code))
-                        if let c = v.chain { nftnl_set_elem_set_str(x, UInt16(NFTNL_SET_ELEM_CHAIN), c) }
+                        let data = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue))
+                        let verdict = mnl_attr_nest_start(nlh, UInt16(NFTA_DATA_VERDICT.rawValue))
+                        mnl_attr_put_u32(nlh, UInt16(NFTA_VERDICT_CODE.rawValue), UInt32(bitPattern: v.code).bigEndian)
+                        if let c = v.chain { mnl_attr_put_strz(nlh, UInt16(NFTA_VERDICT_CHAIN.rawValue), c) }
+                        mnl_attr_nest_end(nlh, verdict)
+                        mnl_attr_nest_end(nlh, data)
                     }
                 }
-                nftnl_set_elem_add(s, x)
+                mnl_attr_nest_end(nlh, item)
             }
-            let flags = type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0
-            nftnl_set_elems_nlmsg_build_payload(header(type, flags: flags), s)
+            mnl_attr_nest_end(nlh, list)
             let h = (buffer + length).assumingMemoryBound(to: nlmsghdr.self)
             guard h.pointee.nlmsg_len < 64 * 1024 else {
                 throw .invalidArgument("\(verb) element \(name): one message of \(end - start) elements is \(h.pointee.nlmsg_len) bytes (limit 64 KiB)")
             }
-            finish(description: "\(verb) element \(family.name) \(table) \(name) (elements \(start)..<\(end) of \(elements.count))")
+            let (first, count) = (start, elements.count)
+            finish { "\(verb) element \($0) \(name) (elements \(first)..<\(end) of \(count))" }
             start = end
         }
+    }
+
+    /// `TYPE { NFTA_DATA_VALUE bytes }`: a key or a data value.
+    private static func putData(_ nlh: UnsafeMutablePointer<nlmsghdr>, _ type: UInt16, _ bytes: [UInt8]) {
+        let nest = mnl_attr_nest_start(nlh, type)
+        bytes.withUnsafeBytes { mnl_attr_put(nlh, UInt16(NFTA_DATA_VALUE.rawValue), $0.count, $0.baseAddress) }
+        mnl_attr_nest_end(nlh, nest)
     }
 
     // MARK: - End
@@ -279,7 +316,7 @@ public final class NFTBatch {
         }
         reserve()
         _ = nftnl_batch_end((buffer + length).assumingMemoryBound(to: CChar.self), nextSequence)
-        finish(description: "batch end", command: false)
+        finish(command: false) { _ in "batch end" }
         ended = true
     }
 }

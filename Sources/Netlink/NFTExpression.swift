@@ -48,6 +48,8 @@ public enum NFTExpression: Hashable, Sendable {
     case bitwise(NFTRegister, mask: [UInt8], xor: [UInt8])
     /// `[ cmp eq|neq reg DATA ]`.
     case compare(NFTRegister, equal: Bool, [UInt8])
+    /// `[ range eq reg FROM TO ]`: `ip daddr 10.0.0.1-10.0.0.9`, `tcp dport 80-89`.
+    case range(NFTRegister, from: [UInt8], to: [UInt8])
     /// `[ byteorder dreg = hton(sreg, size, len) ]`.
     case hostToNetwork(from: NFTRegister, into: NFTRegister, length: UInt32, size: UInt32)
     /// `[ lookup reg set NAME (dreg D) (0x1 = inverted) ]`; `setID` when the set is new in the batch.
@@ -97,6 +99,13 @@ public enum NFTExpression: Hashable, Sendable {
             u32(e, NFTNL_EXPR_CMP_SREG, reg.rawValue)
             u32(e, NFTNL_EXPR_CMP_OP, equal ? UInt32(NFT_CMP_EQ.rawValue) : UInt32(NFT_CMP_NEQ.rawValue))
             bytes(e, NFTNL_EXPR_CMP_DATA, data)
+            return e
+        case .range(let reg, let from, let to):
+            guard from.count == to.count else { throw .invalidArgument("range bounds differ in length") }
+            let e = try alloc("range")
+            u32(e, NFTNL_EXPR_RANGE_SREG, reg.rawValue)
+            u32(e, NFTNL_EXPR_RANGE_OP, UInt32(NFT_RANGE_EQ.rawValue))
+            bytes(e, NFTNL_EXPR_RANGE_FROM_DATA, from); bytes(e, NFTNL_EXPR_RANGE_TO_DATA, to)
             return e
         case .hostToNetwork(let from, let into, let length, let size):
             let e = try alloc("byteorder")

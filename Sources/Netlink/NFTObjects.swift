@@ -49,8 +49,14 @@ public struct NFTSet: Hashable, Sendable {
     /// Tells nft the key is held in host byte order, as nft itself marks an `ifname` key (`NFTNL_UDATA_SET_KEYBYTEORDER`), so
     /// `nft list` prints an `ifname` key as the name rather than reversed.
     public var keyHostOrder: Bool
+    /// `size N`: the most elements the set may hold (`NFTA_SET_DESC_SIZE`). The kernel also
+    /// sizes a hash set's table from it up front, instead of growing it element by element
+    /// while a large batch loads (`rhashtable_insert_slow`).
+    public var size: UInt32?
     public init(name: String, id: UInt32, key: [NFTDataType], keyLength: UInt32, concatFieldLengths: [UInt8] = [],
-                data: NFTDataType? = nil, dataLength: UInt32 = 0, interval: Bool = false, dataHostOrder: Bool = false, keyHostOrder: Bool = false) {
+                data: NFTDataType? = nil, dataLength: UInt32 = 0, interval: Bool = false, dataHostOrder: Bool = false, keyHostOrder: Bool = false,
+                size: UInt32? = nil) {
+        self.size = size
         self.name = name; self.id = id
         self.keyType = NFTDataType.concatenation(key); self.keyLength = keyLength
         self.concatFieldLengths = concatFieldLengths

@@ -69,24 +69,31 @@ public struct LayoutBuilder: Sendable {
     public private(set) var relations: RelationIndex
     let ranges4: [NetworkID: [AddressInterval<UInt32>]]
     let ranges6: [NetworkID: [AddressInterval<UInt128>]]
+    /// A source network whose destinations, protocols and ports make at most this many rules
+    /// gets them as plain rules in `from-<S>` (`DestinationMatch`) rather than a map `dst4-<S>`,
+    /// pair chains and `ports-`/`protos-` maps. Per packet that is at most this many compares
+    /// before the tail, whatever the number of endpoints, networks and policies; 0 keeps maps.
+    public let inlineLimit: Int
+    public static let defaultInlineLimit = 8
 
     /// - Parameter relations: the ruleset's `RelationIndex` when the caller already has it
     ///   (it depends on the policies only).
-    public init(_ r: Ruleset, relations: RelationIndex? = nil) {
+    public init(_ r: Ruleset, relations: RelationIndex? = nil, inlineLimit: Int = LayoutBuilder.defaultInlineLimit) {
         ruleset = r
         self.relations = relations ?? RelationIndex(r)
         ranges4 = Dictionary(grouping: r.addresses4, by: \.network)
         ranges6 = Dictionary(grouping: r.addresses6, by: \.network)
+        self.inlineLimit = inlineLimit
     }
 
     /// The same address partition (kept grouped) with another compiled policy: what a policy
     /// change rebuilds from.
     public func with(ruleset r: Ruleset, relations: RelationIndex) -> LayoutBuilder {
-        LayoutBuilder(r, relations: relations, ranges4: ranges4, ranges6: ranges6)
+        LayoutBuilder(r, relations: relations, ranges4: ranges4, ranges6: ranges6, inlineLimit: inlineLimit)
     }
 
-    init(_ r: Ruleset, relations: RelationIndex, ranges4: [NetworkID: [AddressInterval<UInt32>]], ranges6: [NetworkID: [AddressInterval<UInt128>]]) {
-        ruleset = r; self.relations = relations; self.ranges4 = ranges4; self.ranges6 = ranges6
+    init(_ r: Ruleset, relations: RelationIndex, ranges4: [NetworkID: [AddressInterval<UInt32>]], ranges6: [NetworkID: [AddressInterval<UInt128>]], inlineLimit: Int) {
+        ruleset = r; self.relations = relations; self.ranges4 = ranges4; self.ranges6 = ranges6; self.inlineLimit = inlineLimit
     }
 
     /// Recompiles, in place, the verdicts of the pairs touching `nets` and the chains of the
@@ -136,8 +143,8 @@ public struct LayoutBuilder: Sendable {
     /// `src4`/`src6`: every interval → `goto from-<network>` (never empty: the partition is total).
     public func addSourceMaps(into t: inout TableLayout) {
         var src4 = Set<LayoutElement>(), src6 = Set<LayoutElement>()
-        for i in ruleset.addresses4 { src4.insert(.address4(first: i.first, last: i.last, .chain(TableLayout.fromChain(i.network)))) }
-        for i in ruleset.addresses6 { src6.insert(.address6(first: i.first, last: i.last, .chain(TableLayout.fromChain(i.network)))) }
+        for i in ruleset.addresses4 { src4.insert(.address4(first: i.first, last: i.last, .jump(TableLayout.fromChain(i.network)))) }
+        for i in ruleset.addresses6 { src6.insert(.address6(first: i.first, last: i.last, .jump(TableLayout.fromChain(i.network)))) }
         t.maps[TableLayout.sourceMap(v6: false)] = src4.isEmpty ? nil : LayoutMap(kind: .address4, elements: src4)
         t.maps[TableLayout.sourceMap(v6: true)] = src6.isEmpty ? nil : LayoutMap(kind: .address6, elements: src6)
     }
@@ -216,8 +223,10 @@ public struct LayoutBuilder: Sendable {
         var names = SourceObjects()
         guard s == .host || holdsAddresses(s) else { return names }
         let byDst = relations.bySource[s] ?? [:]
+        let inline = s == .host ? nil : destinationRules(of: s, byDst)
         var dst4 = Set<LayoutElement>(), dst6 = Set<LayoutElement>()
-        for (d, rel) in byDst {
+        // Pair chains towards `host` stay: map `to-host4` of the input hook names them.
+        for (d, rel) in byDst where inline == nil || d == .host {
             let to = Self.target(s, d, rel)
             for i in ranges4[d] ?? [] { dst4.insert(.address4(first: i.first, last: i.last, to)) }
             for i in ranges6[d] ?? [] { dst6.insert(.address6(first: i.first, last: i.last, to)) }
@@ -240,19 +249,53 @@ public struct LayoutBuilder: Sendable {
             t.chains[chain] = LayoutChain(comment: "\(name(s)) to \(name(d))", rules: rules)
             names.chains.insert(chain)
         }
+        if inline != nil { dst4 = []; dst6 = [] }
         for (v6, els) in [(false, dst4), (true, dst6)] where !els.isEmpty {
             let name = TableLayout.destinationMap(s, v6: v6)
             t.maps[name] = LayoutMap(kind: v6 ? .address6 : .address4, elements: els)
             names.maps.insert(name)
         }
         guard holdsAddresses(s) else { return names }
-        var rules: [LayoutRule] = []
+        var rules: [LayoutRule] = inline?.map { .destination($0) } ?? []
         if !dst4.isEmpty { rules.append(.destinationVmap(v6: false, map: TableLayout.destinationMap(s, v6: false))) }
         if !dst6.isEmpty { rules.append(.destinationVmap(v6: true, map: TableLayout.destinationMap(s, v6: true))) }
         let from = TableLayout.fromChain(s)
-        t.chains[from] = LayoutChain(comment: "from \(name(s))", rules: rules + [.target(.chain(TableLayout.unmatched))])
+        // No tail: `from-<S>` is jumped to from `forward`, which ends in `goto unmatched`.
+        t.chains[from] = LayoutChain(comment: "from \(name(s))", rules: rules)
         names.chains.insert(from)
         return names
+    }
+
+    /// The destinations of source `s` as rules (see `DestinationMatch`), in the order a pair
+    /// chain would try them (ports, then protocols, then the pair's verdict; a packet that
+    /// matches none of a destination's rules falls through to `goto unmatched`); nil when they
+    /// would be more than `inlineLimit` rules or one of them cannot be written as a rule.
+    func destinationRules(of s: NetworkID, _ byDst: [NetworkID: Relation]) -> [DestinationMatch]? {
+        guard inlineLimit > 0 else { return nil }
+        var count = 0
+        for (d, rel) in byDst {
+            let per = rel.needsPairChain ? rel.ports.count + rel.protos.count + (rel.pair == nil ? 0 : 1) : 1
+            count += per * ((ranges4[d]?.count ?? 0) + (ranges6[d]?.count ?? 0))
+            if count > inlineLimit { return nil }
+        }
+        var out: [DestinationMatch] = []
+        for d in byDst.keys.sorted() {
+            let rel = byDst[d]!
+            var intervals: [(Bool, UInt128, UInt128)] = (ranges4[d] ?? []).map { (false, UInt128($0.first), UInt128($0.last)) }
+            intervals += (ranges6[d] ?? []).map { (true, $0.first, $0.last) }
+            for (v6, first, last) in intervals.sorted(by: { ($0.0 ? 1 : 0, $0.1) < ($1.0 ? 1 : 0, $1.1) }) {
+                for (k, v) in rel.ports.sorted(by: { $0.key < $1.key }) {
+                    out.append(DestinationMatch(v6: v6, first: first, last: last, proto: k.proto, ports: k.ports, target: Self.target(v)))
+                }
+                for (p, v) in rel.protos.sorted(by: { $0.key < $1.key }) {
+                    out.append(DestinationMatch(v6: v6, first: first, last: last, proto: p, target: Self.target(v)))
+                }
+                if !rel.needsPairChain || rel.pair != nil {
+                    out.append(DestinationMatch(v6: v6, first: first, last: last, target: Self.target(rel.pair ?? .accept)))
+                }
+            }
+        }
+        return out.allSatisfy(\.isExpressible) ? out : nil
     }
 
     func name(_ id: NetworkID) -> String {

@@ -1,12 +1,16 @@
 public import IPAddressing
 
-/// Where a verdict-map element sends a packet: `accept`, or `goto CHAIN`.
+/// Where a verdict-map element sends a packet: `accept`, `goto CHAIN`, or `jump CHAIN`.
 public enum LayoutTarget: Hashable, Comparable, Sendable, CustomStringConvertible {
     case accept
     case chain(String)
-    /// nft's words: `accept`, `goto p7`.
+    /// `jump`: used only from `src4`/`src6` to `from-<S>`, so a packet that no rule of
+    /// `from-<S>` decides returns to `forward`, whose last rule is `goto unmatched` — one
+    /// tail rule less per source network.
+    case jump(String)
+    /// nft's words: `accept`, `goto p7`, `jump from-6bf0ef3b`.
     public var description: String {
-        switch self { case .accept: "accept"; case .chain(let c): "goto \(c)" }
+        switch self { case .accept: "accept"; case .chain(let c): "goto \(c)"; case .jump(let c): "jump \(c)" }
     }
 }
 
@@ -29,7 +33,8 @@ public enum LayoutElement: Hashable, Sendable {
 
     /// The order nft lists a map in (ascending keys), and the order interval elements are sent in.
     public static func ordered(_ s: some Collection<LayoutElement>) -> [LayoutElement] {
-        s.sorted { a, b in a.sortKey < b.sortKey }
+        // Keys computed once per element, not per comparison (`src4` has thousands).
+        s.map { ($0.sortKey, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     var sortKey: SortKey {
@@ -67,6 +72,13 @@ public enum LayoutMapKind: Hashable, Sendable {
     /// `type ifname . ipv6_addr` (set).
     case spoof6
 
+    /// `size N` of the anti-spoofing sets: at most this many local workload interfaces. The
+    /// kernel sizes their hash tables from it when the table loads (10,000 endpoints in one
+    /// batch otherwise spend ~20 ms in `rhashtable_insert_slow` while the table grows).
+    public static let workloadLimit: UInt32 = 65536
+    /// `size N` of the set, when it has one.
+    public var size: UInt32? { switch self { case .workloads, .spoof4, .spoof6: Self.workloadLimit; default: nil } }
+
     /// Whether it is a verdict map (`map`) rather than a set.
     public var isMap: Bool { switch self { case .workloads, .spoof4, .spoof6: false; default: true } }
 }
@@ -101,6 +113,9 @@ public enum LayoutRule: Hashable, Sendable {
     case portVmap(map: String)
     /// `meta l4proto vmap @MAP`.
     case protoVmap(map: String)
+    /// `ip daddr 10.0.1.0/24 [tcp dport 80 | meta l4proto udp] goto p2`: a destination of a
+    /// small source written out as a rule (see `DestinationMatch`).
+    case destination(DestinationMatch)
     /// `goto CHAIN` or `accept`.
     case target(LayoutTarget)
     /// `counter [log prefix "..."] accept|drop`: a policy's chain, or chain `unmatched`.
@@ -122,12 +137,13 @@ public struct LayoutChain: Hashable, Sendable {
 ///
 /// The shape (decided in ARCHITECTURE.md, "Policy and the kernel"): no marks and no register
 /// concatenation. The source address picks a chain per source network, the destination address
-/// a verdict in that network's own map:
+/// a verdict in that chain — as a handful of rules for a small source, as a map otherwise:
 /// ```
 /// forward:           ct state established,related accept
-///                    ip saddr vmap @src4                 → goto from-<S>      (interval map, total)
-/// from-<S>:          ip daddr vmap @dst4-<S>             → accept | goto pN | goto pair-<S>-<D>
-///                    goto unmatched
+///                    ip saddr vmap @src4                 → jump from-<S>      (interval map, total)
+///                    goto unmatched                      (where a from-<S> that decides nothing returns)
+/// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] goto pN | accept   (≤ inlineLimit rules)
+/// from-<S> (large):  ip daddr vmap @dst4-<S>             → accept | goto pN | goto pair-<S>-<D>
 /// pair-<S>-<D>:      meta l4proto . th dport vmap @ports-<S>-<D>
 ///                    meta l4proto vmap @protos-<S>-<D>
 ///                    goto pN | accept | goto unmatched
@@ -136,9 +152,9 @@ public struct LayoutChain: Hashable, Sendable {
 /// input:             ip saddr vmap @to-host4             (sources' verdicts towards `host`)
 /// output:            ip daddr vmap @dst4-00000002        (the map of source `host`)
 /// ```
-/// At most two interval lookups and two hash lookups per packet, whatever the number of
-/// endpoints, networks and policies. Names carry the network id in hex (`from-6bf0ef3b`);
-/// comments carry the network names.
+/// Per packet: one interval lookup for the source, then at most `inlineLimit` rules or one
+/// interval lookup and two hash lookups, whatever the number of endpoints, networks and
+/// policies. Names carry the network id in hex (`from-6bf0ef3b`); comments the network names.
 public struct TableLayout: Hashable, Sendable {
     public var maps: [String: LayoutMap] = [:]
     public var chains: [String: LayoutChain] = [:]

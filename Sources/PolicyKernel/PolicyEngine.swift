@@ -300,7 +300,7 @@ public final class PolicyEngine {
         }
         let (gone4, came4) = Self.net(touched4, before: builder.ruleset.addresses4, after: a4)
         let (gone6, came6) = Self.net(touched6, before: builder.ruleset.addresses6, after: a6)
-        let from = { (n: NetworkID) in LayoutTarget.chain(TableLayout.fromChain(n)) }
+        let from = { (n: NetworkID) in LayoutTarget.jump(TableLayout.fromChain(n)) }
         var elements: [(String, LayoutMapKind, deleted: [LayoutElement], added: [LayoutElement])] = [
             ("src4", .address4, gone4.map { .address4(first: $0.first, last: $0.last, from($0.network)) },
              came4.map { .address4(first: $0.first, last: $0.last, from($0.network)) }),

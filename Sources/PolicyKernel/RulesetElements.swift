@@ -13,9 +13,9 @@ public enum RoutedSets {
         case .address6: NFTSet(name: name, id: id, key: [.ipv6Address], keyLength: 16, data: .verdict, interval: true)
         case .ports: NFTSet(name: name, id: id, key: [.inetProtocol, .inetService], keyLength: 8, concatFieldLengths: [1, 2], data: .verdict, interval: true)
         case .protos: NFTSet(name: name, id: id, key: [.inetProtocol], keyLength: 1, data: .verdict)
-        case .workloads: NFTSet(name: name, id: id, key: [.ifname], keyLength: 16, keyHostOrder: true)
-        case .spoof4: NFTSet(name: name, id: id, key: [.ifname, .ipv4Address], keyLength: 20, concatFieldLengths: [16, 4])
-        case .spoof6: NFTSet(name: name, id: id, key: [.ifname, .ipv6Address], keyLength: 32, concatFieldLengths: [16, 16])
+        case .workloads: NFTSet(name: name, id: id, key: [.ifname], keyLength: 16, keyHostOrder: true, size: kind.size)
+        case .spoof4: NFTSet(name: name, id: id, key: [.ifname, .ipv4Address], keyLength: 20, concatFieldLengths: [16, 4], size: kind.size)
+        case .spoof6: NFTSet(name: name, id: id, key: [.ifname, .ipv6Address], keyLength: 32, concatFieldLengths: [16, 16], size: kind.size)
         }
     }
 
@@ -44,7 +44,9 @@ public enum RoutedSets {
         case .workload(let name):
             out.append(NFTElement(key: ifname(name)))
         case .spoof4(let name, let a):
-            out.append(NFTElement(key: ifname(name) + bigEndian(a.value)))
+            var key = ifname(name, reserving: 20)
+            key.append(contentsOf: bigEndian(a.value))
+            out.append(NFTElement(key: key))
         case .spoof6(let name, let a):
             out.append(NFTElement(key: ifname(name) + bigEndian(UInt128(a.high) << 64 | UInt128(a.low))))
         }
@@ -52,17 +54,18 @@ public enum RoutedSets {
 
     /// A map value: `accept` or `goto CHAIN`.
     public static func verdict(_ t: LayoutTarget) -> NFTVerdict {
-        switch t { case .accept: .accept; case .chain(let c): .goto(c) }
+        switch t { case .accept: .accept; case .chain(let c): .goto(c); case .jump(let c): .jump(c) }
     }
 
     static func bigEndian<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
         withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
     /// An interface name as the kernel compares it: IFNAMSIZ (16) bytes, zero padded.
-    static func ifname(_ name: String) -> [UInt8] {
-        var b = [UInt8](repeating: 0, count: 16)
-        var i = 0
-        for c in name.utf8 where i < 15 { b[i] = c; i += 1 }
+    static func ifname(_ name: String, reserving capacity: Int = 16) -> [UInt8] {
+        var b = [UInt8]()
+        b.reserveCapacity(capacity)
+        for c in name.utf8.prefix(15) { b.append(c) }
+        b.append(contentsOf: repeatElement(0, count: 16 - b.count))
         return b
     }
 }

@@ -1,3 +1,4 @@
+import RoutedTestKit
 import AgentAPI
 import AgentClient
 import Foundation
@@ -84,7 +85,7 @@ import Testing
             try await AgentClient(socketPath: server.path, timeout: .seconds(1)).networks()
         }
         #expect(error == .timedOut(socket: server.path, seconds: 1))
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(30), "a 1 s timeout must not wait for the agent indefinitely")
         #expect(server.requests.count == 1)
     }
 

@@ -1,3 +1,4 @@
+import RoutedTestKit
 import AgentAPI
 import AgentClient
 import Foundation

@@ -224,7 +224,7 @@ struct AgentWiringTests {
                                restartDeadline: .seconds(60))
         let group = ServiceGroup(configuration: .init(services: [loops], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while second.policy.programmed.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(second.policy.programmed.count == 1)
         #expect(await !second.agent.restartPending)

@@ -187,10 +187,10 @@ extension RIBPropagationTests {
         let gr = GracefulRestartCapability(restartTime: 6, families: [.init(family: .ipv4Unicast, forwardingPreserved: true)])
         let receiver = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 64512, routerID: IPv4Address(10, 0, 0, 1), listenAddress: IPAddress("127.0.0.1"), listenPort: port,
-            peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,hold=9,import=all")], gracefulRestart: gr), group: group, logger: quiet)
+            peers: [try PeerSpec(parsing: "127.0.0.2,as=65000,passive,hold=60,import=all")], gracefulRestart: gr), group: group, logger: quiet)
         let restarter = BGPSpeaker(configuration: SpeakerConfiguration(
             localAS: 65000, routerID: IPv4Address(10, 0, 0, 2),
-            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,hold=9,connect-retry=1,export=all,next-hop=192.0.2.2")],
+            peers: [try PeerSpec(parsing: "127.0.0.1,as=64512,port=\(port),local=127.0.0.2,hold=60,connect-retry=1,export=all,next-hop=192.0.2.2")],
             gracefulRestart: gr), group: group, logger: quiet)
         let rib = RIBWatcher(receiver)
         restarter.originate([OriginatedRoute(prefix: IPPrefix("10.244.2.0/26")!)])

@@ -1,3 +1,4 @@
+import RoutedTestKit
 import AgentAPI
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import RoutedTestKit
 import Foundation
 import Testing
 

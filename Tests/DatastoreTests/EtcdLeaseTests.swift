@@ -21,10 +21,10 @@ import Testing
         #expect(etcdNS != (try inode("/proc/self/ns/net")), "and not in the test process's namespace")
     }
 
-    /// A host with a 2 s lease that stops renewing disappears; the next pass deletes its endpoint
+    /// A host with a 5 s lease that stops renewing disappears; the next pass deletes its endpoint
     /// record and releases its block; a host that keeps renewing is untouched.
     @Test func aHostWhoseLeaseExpiresIsCollected() async throws {
-        let store = try await EtcdServer.store(prefix: "/lease-\(UUID().uuidString)/", hostTTL: 2)
+        let store = try await EtcdServer.store(prefix: "/lease-\(UUID().uuidString)/", hostTTL: 5)
         let clock = ManualClock()
         let alloc = IPAllocator(store: store, clock: clock.function)
         try await store.createPool(Pool(name: "p", cidr: "10.0.0.0/24", blockLength: 28, reserved: []))
@@ -34,14 +34,14 @@ import Testing
             try await store.putEndpoint(EndpointRecord(name: "ep-\(host)", network: "n", host: host, addresses: [a]))
         }
         // The leases start now, right before the check: allocating through etcd on a loaded machine
-        // can take longer than the 2 s TTL.
+        // can take longer than a short TTL.
         for host in ["alive", "dead"] { try await store.heartbeat(host: host, at: clock.now) }
         #expect(try await store.hosts().map(\.name) == ["alive", "dead"])
         let aliveBlocks = try await store.blocks(host: "alive", network: nil)
         let deadBlocks = try await store.blocks(host: "dead", network: nil)
         #expect(aliveBlocks.count == 1 && deadBlocks.count == 1)
 
-        // 'alive' renews every 0.5 s; 'dead' is silent. etcd drops 'dead' about 2 s later.
+        // 'alive' renews every 0.5 s; 'dead' is silent. etcd drops 'dead' about 5 s later.
         let renewing = Task {
             while !Task.isCancelled {
                 try await store.heartbeat(host: "alive", at: clock.now)
@@ -50,7 +50,7 @@ import Testing
         }
         let started = ContinuousClock.now
         var names = try await store.hosts().map(\.name)
-        while names.contains("dead"), ContinuousClock.now - started < .seconds(10) {
+        while names.contains("dead"), ContinuousClock.now - started < .seconds(20) {
             try await Task.sleep(for: .milliseconds(100))
             names = try await store.hosts().map(\.name)
         }
@@ -58,7 +58,7 @@ import Testing
         renewing.cancel()
         _ = await renewing.result
         #expect(names == ["alive"], "'dead' is gone with its lease (after \(waited)); 'alive' kept its own")
-        #expect(waited >= .seconds(1), "not before its TTL")
+        #expect(waited >= .seconds(3), "not before its TTL")
 
         // Past the block grace on the collector's clock; 'alive' renews at that time too.
         clock.advance(300)

@@ -107,7 +107,7 @@ enum EtcdServer {
     }
 
     /// A store on the test etcd under `prefix`, talking from inside its namespace.
-    static func store(prefix: String, hostTTL: Int64 = 30) async throws -> EtcdDatastore {
+    static func store(prefix: String, hostTTL: Int64 = 600) async throws -> EtcdDatastore {
         let r = try await running()
         return EtcdDatastore(endpoints: [r.endpoint], prefix: prefix, hostTTL: hostTTL, client: r.client)
     }

@@ -28,9 +28,9 @@ import IPAddressing
         let new = PolicyCompiler.compile(book, memberships: try Self.memberships(book, stray: true))
         let d = RulesetDiff(from: old, to: new)
         let lamp = Self.hex(book, "lamp"), lnmp = Self.hex(book, "lnmp")
-        #expect(LayoutElement.ordered(d.deletedElements["src4"] ?? []).map(\.nftText) == ["10.0.0.0/24 : goto from-\(lamp)"])
+        #expect(LayoutElement.ordered(d.deletedElements["src4"] ?? []).map(\.nftText) == ["10.0.0.0/24 : jump from-\(lamp)"])
         #expect(LayoutElement.ordered(d.addedElements["src4"] ?? []).map(\.nftText) == [
-            "10.0.0.0-10.0.0.76 : goto from-\(lamp)", "10.0.0.77 : goto from-\(lnmp)", "10.0.0.78-10.0.0.255 : goto from-\(lamp)"])
+            "10.0.0.0-10.0.0.76 : jump from-\(lamp)", "10.0.0.77 : jump from-\(lnmp)", "10.0.0.78-10.0.0.255 : jump from-\(lamp)"])
         // Every source that reaches lamp or lnmp sees the split in its own destination map.
         #expect(Set(d.addedElements.keys) == ["src4", "dst4-\(lamp)", "dst4-\(lnmp)"])
         #expect(d.addedElements["dst4-\(lamp)"]?.map(\.nftText).contains("10.0.0.77 : goto p1") == true)
@@ -83,9 +83,23 @@ import IPAddressing
         for hook in LayoutHook.allCases {
             #expect(small.layout.chains[hook.rawValue]?.rules.count == large.layout.chains[hook.rawValue]?.rules.count)
         }
-        for (name, c) in large.layout.chains where name.hasPrefix("from-") || name.hasPrefix("pair-") {
+        // Map form: a source chain is two vmaps and a tail, a pair chain two vmaps and a verdict.
+        for (name, c) in LayoutBuilder(large, inlineLimit: 0).layout().chains where name.hasPrefix("from-") || name.hasPrefix("pair-") {
             #expect(c.rules.count <= 3, "\(name) has \(c.rules.count) rules")
         }
+        // Default: a source whose destinations make at most `inlineLimit` rules has them as
+        // rules (and a tail); above that, maps. Either way a constant bound per packet.
+        let limit = LayoutBuilder.defaultInlineLimit
+        for (name, c) in large.layout.chains where name.hasPrefix("from-") || name.hasPrefix("pair-") {
+            #expect(c.rules.count <= max(3, limit + 1), "\(name) has \(c.rules.count) rules")
+        }
+        var crowded = try PolicyBook.make(networks: names, [])
+        for i in 1...10 { try crowded.add(crowded.parse("deny n0 n\(i) --one-way")) }
+        let wide = PolicyCompiler.compile(crowded, memberships: m).layout
+        #expect(wide.chains["from-\(TableLayout.hex(crowded.nid("n0")))"]?.rules.map(\.nftText).first == "ip daddr vmap @dst4-\(TableLayout.hex(crowded.nid("n0")))",
+                "ten destinations are more than \(limit) rules: n0 keeps its map")
+        #expect(wide.chains["from-\(TableLayout.hex(crowded.nid("n1")))"]?.rules.map(\.nftText) == ["ip daddr 10.1.0.0/24 accept"],
+                "n1 names no destination: its own block (same network) only; forward ends in goto unmatched")
         #expect(large.portVerdicts.count == 198)
     }
 }

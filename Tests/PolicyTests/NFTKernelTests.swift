@@ -51,8 +51,8 @@ struct NFTKernelTests {
         let listing = ns.exec(["nft", "list", "table", "inet", "routed"]).out
         let lamp = NetworkID(deriving: NetworkName(rawValue: "lamp")!), lnmp = NetworkID(deriving: NetworkName(rawValue: "lnmp")!)
         let l = TableLayout.hex(lamp), n = TableLayout.hex(lnmp)
-        #expect(listing.contains("10.0.0.0/24 : goto from-\(l)"))
-        #expect(listing.contains("2001:db8:1::/64 : goto from-\(l)"))
+        #expect(listing.contains("10.0.0.0/24 : jump from-\(l)"))
+        #expect(listing.contains("2001:db8:1::/64 : jump from-\(l)"))
         #expect(listing.contains("map ports-\(l)-\(n) {"))
         #expect(listing.contains("tcp . 8000-8080 : goto p3"))
         #expect(listing.contains("log prefix \"routed p3 allow \""))

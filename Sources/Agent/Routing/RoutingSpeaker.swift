@@ -6,10 +6,8 @@ public import IPAddressing
 /// What the agent needs from BGP, and nothing more: originate our blocks, hear best-route
 /// changes, list routes and peers, add and remove peers, shut down.
 ///
-/// Two implementations: `BGPSpeakerAdapter` over today's `BGPSpeaker` (its events fed into a
-/// `PeerRIB` in the adapter), and `InMemorySpeaker` for unit tests. When the speaker owns its
-/// Loc-RIB (`ribChanges`, `routes(prefix:)`, `addPeer`/`removePeer`, `status()`), the lead
-/// replaces `BGPSpeakerAdapter` by a thin conformance of `BGPSpeaker` itself.
+/// Two implementations: `SpeakerRouting` over `BGPSpeaker` (which owns the Loc-RIB and the
+/// per-peer policies), and `InMemorySpeaker` for unit tests (a `PeerRIB` fed by hand).
 public protocol RoutingSpeaker: Sendable {
     /// Opens the listener and starts every peer's session. Originate before starting, so the
     /// first UPDATEs after a restart already carry our blocks (End-of-RIB follows them).

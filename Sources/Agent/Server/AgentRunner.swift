@@ -43,7 +43,7 @@ public enum AgentRunner {
         let restarting = !(try dataplane.installedRoutes().isEmpty)
         let gr = GracefulRestartCapability(restartState: restarting, restartTime: config.gracefulRestartTime,
                                            families: [.init(family: .ipv4Unicast, forwardingPreserved: restarting)])
-        let speaker = try BGPSpeakerAdapter(
+        let speaker = try SpeakerRouting(
             settings: .init(localAS: config.localAS, routerID: routerID, listenAddress: config.listenAddress,
                             listenPort: config.listenPort, gracefulRestart: gr),
             peers: config.peers, pools: config.pools, routePolicies: config.routePolicies,

@@ -1,5 +1,4 @@
-// A copy of Tests/AgentClientTests/CannedHTTPServer.swift (test targets cannot share sources).
-import Foundation
+public import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -8,26 +7,32 @@ import Synchronization
 /// A minimal real HTTP/1.1 server on a Unix socket the test creates: it records every request
 /// (method, URI, content type, body) and answers what the test's `answer` function says.
 /// With `silent`, it accepts connections and never answers (for timeouts).
-final class CannedHTTPServer: Sendable {
-    struct Request: Sendable, Equatable {
-        var method: String
-        var uri: String
-        var contentType: String?
-        var body: Data
+public final class CannedHTTPServer: Sendable {
+    public struct Request: Sendable, Equatable {
+        public var method: String
+        public var uri: String
+        public var contentType: String?
+        public var body: Data
     }
 
-    struct Answer: Sendable {
-        var status: Int
-        var body: String
-        var contentType = "application/json"
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: String
+        public var contentType: String
+
+        public init(status: Int, body: String, contentType: String = "application/json") {
+            self.status = status
+            self.body = body
+            self.contentType = contentType
+        }
     }
 
-    let path: String
-    let directory: URL
+    public let path: String
+    public let directory: URL
     private let channel: any Channel
     private let log = Mutex<[Request]>([])
 
-    var requests: [Request] { log.withLock { $0 } }
+    public var requests: [Request] { log.withLock { $0 } }
 
     private init(path: String, directory: URL, channel: any Channel) {
         self.path = path
@@ -36,7 +41,7 @@ final class CannedHTTPServer: Sendable {
     }
 
     /// Binds a fresh socket in a fresh temporary directory.
-    static func start(silent: Bool = false, answer: @escaping @Sendable (Request) -> Answer) async throws -> CannedHTTPServer {
+    public static func start(silent: Bool = false, answer: @escaping @Sendable (Request) -> Answer) async throws -> CannedHTTPServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("routed-api-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("routed.sock").path
@@ -56,11 +61,11 @@ final class CannedHTTPServer: Sendable {
     }
 
     /// Stops listening but leaves the socket file, as a killed agent does.
-    func closeKeepingFile() async throws {
+    public func closeKeepingFile() async throws {
         try await channel.close()
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel.close()
         try? FileManager.default.removeItem(at: directory)
     }
