@@ -140,7 +140,9 @@ let package = Package(
             dependencies: ["Datastore", "IPAM", "IPAddressing", "SeededRandom", "routed-ipam-crash-helper",
                            // the test etcd runs in a namespace; the client's event loop enters it
                            "Netlink", "CNetlinkShim", .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           // the schema migration test writes a file with the old schema
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         // --- end issue 7 ---
         // --- issue 8: the agent (daemon half) ---

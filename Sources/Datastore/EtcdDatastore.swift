@@ -242,13 +242,16 @@ public final class EtcdDatastore: Datastore {
             let o = Self.object(kv.value)
             return EndpointRecord(name: String(kv.key.dropFirst(prefix.count + "endpoints/".count)), network: o["network"] as? String ?? "",
                                   host: o["host"] as? String ?? "", addresses: (o["addresses"] as? [String] ?? []).compactMap { IPAddress($0) },
-                                  netns: o["netns"] as? String ?? "", ifname: o["ifname"] as? String ?? "")
+                                  netns: o["netns"] as? String ?? "", ifname: o["ifname"] as? String ?? "",
+                                  containerID: o["containerID"] as? String)
         }.sorted { $0.name < $1.name }
     }
 
     public func putEndpoint(_ e: EndpointRecord) async throws {
-        let value = Self.json(["network": e.network, "host": e.host, "addresses": e.addresses.map(\.description),
-                               "netns": e.netns, "ifname": e.ifname])
+        var fields: JSON = ["network": e.network, "host": e.host, "addresses": e.addresses.map(\.description),
+                            "netns": e.netns, "ifname": e.ifname]
+        if let id = e.containerID { fields["containerID"] = id }
+        let value = Self.json(fields)
         guard try await txn([.present("networks/" + e.network)], [.put("endpoints/" + e.name, value)]) else {
             throw IPAMError.unknownNetwork(e.network)
         }
@@ -287,8 +290,23 @@ public final class EtcdDatastore: Datastore {
 
     public func hosts() async throws -> [HostRecord] {
         try await range("hosts/").0.map {
-            HostRecord(name: String($0.key.dropFirst(prefix.count + "hosts/".count)), lastSeen: Int64(String(decoding: $0.value, as: UTF8.self)) ?? 0)
+            Self.hostRecord(name: String($0.key.dropFirst(prefix.count + "hosts/".count)), value: $0.value)
         }.sorted { $0.name < $1.name }
+    }
+
+    /// A host's value: `{"lastSeen":"N","bgpAddress":"A","bgpPort":179}`, or — as written before
+    /// the BGP address was kept — the bare last-seen number.
+    static func hostRecord(name: String, value: Data) -> HostRecord {
+        if let seen = Int64(String(decoding: value, as: UTF8.self)) { return HostRecord(name: name, lastSeen: seen) }
+        let o = object(value)
+        return HostRecord(name: name, lastSeen: int(o["lastSeen"]), bgpAddress: (o["bgpAddress"] as? String).flatMap { IPAddress($0) },
+                          bgpPort: UInt16(exactly: int(o["bgpPort"])) ?? HostRecord.defaultBGPPort)
+    }
+
+    static func hostValue(_ r: HostRecord) -> Data {
+        var o: JSON = ["lastSeen": String(r.lastSeen), "bgpPort": Int(r.bgpPort)]
+        if let a = r.bgpAddress { o["bgpAddress"] = a.description }
+        return json(o)
     }
 
     // MARK: watching

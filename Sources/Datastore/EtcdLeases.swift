@@ -1,4 +1,5 @@
 import IPAM
+public import IPAddressing
 import Foundation
 
 /// Host liveness in etcd: one lease per host (`/v3/lease/grant`, `/v3/lease/keepalive`,
@@ -9,11 +10,23 @@ import Foundation
 extension EtcdDatastore {
     /// Renews `host`'s lease (granting one on the first call, or again if it expired meanwhile)
     /// and writes its record, attached to the lease, with `at` as its last-seen time.
+    /// The BGP address already recorded stays.
     public func heartbeat(host: String, at: Int64) async throws {
+        let old = try await get("hosts/" + host).map { Self.hostRecord(name: host, value: $0.value) }
+        try await putHost(HostRecord(name: host, lastSeen: at, bgpAddress: old?.bgpAddress, bgpPort: old?.bgpPort ?? HostRecord.defaultBGPPort))
+    }
+
+    /// Renews the lease and writes the record with `bgpAddress` (the JSON value `hostValue`).
+    public func heartbeat(host: String, at: Int64, bgpAddress: IPAddress?, bgpPort: UInt16) async throws {
+        try await putHost(HostRecord(name: host, lastSeen: at, bgpAddress: bgpAddress, bgpPort: bgpPort))
+    }
+
+    func putHost(_ record: HostRecord) async throws {
+        let host = record.name
         for attempt in 0..<2 {
             let lease = try await renewedLease(for: host)
             do {
-                _ = try await txn([], [.putLeased("hosts/" + host, Data(String(at).utf8), lease: lease)])
+                _ = try await txn([], [.putLeased("hosts/" + host, Self.hostValue(record), lease: lease)])
                 return
             } catch DatastoreError.backend(let message) where attempt == 0 && message.contains("lease not found") {
                 // Expired between the renewal and the put: grant a new one.

@@ -130,7 +130,19 @@ public final class InMemoryDatastore: Datastore {
     }
 
     public func heartbeat(host: String, at: Int64) async throws {
-        mutate { c in c.hosts[host] = HostRecord(name: host, lastSeen: at); return ((), [.host(host)]) }
+        mutate { c in
+            var r = c.hosts[host] ?? HostRecord(name: host, lastSeen: at)
+            r.lastSeen = at
+            c.hosts[host] = r
+            return ((), [.host(host)])
+        }
+    }
+
+    public func heartbeat(host: String, at: Int64, bgpAddress: IPAddress?, bgpPort: UInt16) async throws {
+        mutate { c in
+            c.hosts[host] = HostRecord(name: host, lastSeen: at, bgpAddress: bgpAddress, bgpPort: bgpPort)
+            return ((), [.host(host)])
+        }
     }
 
     public func deleteHost(_ name: String) async throws {

@@ -236,11 +236,11 @@ public final class SQLiteDatastore: Datastore {
 
     public func endpoints() async throws -> [EndpointRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT name, network, host, addresses, netns, ifname FROM endpoints ORDER BY name").map { r in
+            try Row.fetchAll(db, sql: "SELECT name, network, host, addresses, netns, ifname, container_id FROM endpoints ORDER BY name").map { r in
                 let addrs: String = r["addresses"]
                 return EndpointRecord(name: r["name"], network: r["network"], host: r["host"],
                                       addresses: addrs.split(separator: ",").compactMap { IPAddress($0) },
-                                      netns: r["netns"], ifname: r["ifname"])
+                                      netns: r["netns"], ifname: r["ifname"], containerID: r["container_id"])
             }
         }
     }
@@ -250,8 +250,9 @@ public final class SQLiteDatastore: Datastore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM networks WHERE name = ?", arguments: [e.network]) != nil else {
                 throw IPAMError.unknownNetwork(e.network)
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO endpoints(name, network, host, addresses, netns, ifname) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [e.name, e.network, e.host, e.addresses.map(\.description).joined(separator: ","), e.netns, e.ifname])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO endpoints(name, network, host, addresses, netns, ifname, container_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [e.name, e.network, e.host, e.addresses.map(\.description).joined(separator: ","), e.netns, e.ifname, e.containerID])
             return ((), [.endpoint(e.name)])
         }
     }
@@ -270,7 +271,7 @@ public final class SQLiteDatastore: Datastore {
             try Row.fetchAll(db, sql: "SELECT * FROM policies ORDER BY id").map { r in
                 PolicyRecord(id: r["id"], from: r["from_network"], to: r["to_network"],
                              action: PolicyRecord.Action(rawValue: r["action"]) ?? .deny, proto: r["proto"],
-                             portLow: r["port_low"], portHigh: r["port_high"], oneWay: r["one_way"])
+                             portLow: r["port_low"], portHigh: r["port_high"], oneWay: r["one_way"], log: r["log"])
             }
         }
     }
@@ -278,8 +279,8 @@ public final class SQLiteDatastore: Datastore {
     public func addPolicy(_ p: PolicyRecord) async throws -> PolicyRecord {
         try await write { db in
             try db.execute(sql: """
-                INSERT INTO policies(from_network, to_network, action, proto, port_low, port_high, one_way) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [p.from, p.to, p.action.rawValue, p.proto, p.portLow, p.portHigh, p.oneWay])
+                INSERT INTO policies(from_network, to_network, action, proto, port_low, port_high, one_way, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [p.from, p.to, p.action.rawValue, p.proto, p.portLow, p.portHigh, p.oneWay, p.log])
             var out = p
             out.id = db.lastInsertedRowID
             return (out, [.policy(out.id)])
@@ -297,8 +298,9 @@ public final class SQLiteDatastore: Datastore {
 
     public func hosts() async throws -> [HostRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT name, last_seen FROM hosts ORDER BY name").map {
-                HostRecord(name: $0["name"], lastSeen: $0["last_seen"])
+            try Row.fetchAll(db, sql: "SELECT name, last_seen, bgp_address, bgp_port FROM hosts ORDER BY name").map {
+                HostRecord(name: $0["name"], lastSeen: $0["last_seen"], bgpAddress: ($0["bgp_address"] as String?).flatMap { IPAddress($0) },
+                           bgpPort: $0["bgp_port"])
             }
         }
     }
@@ -307,6 +309,16 @@ public final class SQLiteDatastore: Datastore {
         try await write { db in
             try db.execute(sql: "INSERT INTO hosts(name, last_seen) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen",
                            arguments: [host, at])
+            return ((), [.host(host)])
+        }
+    }
+
+    public func heartbeat(host: String, at: Int64, bgpAddress: IPAddress?, bgpPort: UInt16) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO hosts(name, last_seen, bgp_address, bgp_port) VALUES (?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen, bgp_address = excluded.bgp_address, bgp_port = excluded.bgp_port
+                """, arguments: [host, at, bgpAddress?.description, bgpPort])
             return ((), [.host(host)])
         }
     }

@@ -52,6 +52,16 @@ enum SQLiteSchema {
                     key TEXT NOT NULL);
                 """)
         }
+        // Columns added in place (an existing file keeps its rows; old rows get the defaults):
+        // the hosts' BGP address for `--mesh`, a policy's `--log`, an endpoint's container id.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE hosts ADD COLUMN bgp_address TEXT;
+                ALTER TABLE hosts ADD COLUMN bgp_port INTEGER NOT NULL DEFAULT 179;
+                ALTER TABLE policies ADD COLUMN log INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE endpoints ADD COLUMN container_id TEXT;
+                """)
+        }
         return m
     }
 }

@@ -74,10 +74,14 @@ public protocol Datastore: Sendable {
 
     // Hosts
     func hosts() async throws -> [HostRecord]
-    /// Renews `host`'s lease at `at` (seconds): its record's last-seen time. SQLite keeps only
-    /// that time; etcd also keeps the record on a lease of its own, so a host that stops renewing
-    /// loses its record after the lease TTL (garbage collection then counts it as departed).
+    /// Renews `host`'s lease at `at` (seconds): its record's last-seen time, leaving its BGP
+    /// address as it was (none for a new record). SQLite keeps only the record; etcd also keeps
+    /// the record on a lease of its own, so a host that stops renewing loses its record after the
+    /// lease TTL (garbage collection then counts it as departed).
     func heartbeat(host: String, at: Int64) async throws
+    /// Renews `host`'s lease like `heartbeat(host:at:)` and records where its BGP speaker listens
+    /// (`bgpAddress` nil: it takes no part in the mesh, so `--mesh` peers drop it).
+    func heartbeat(host: String, at: Int64, bgpAddress: IPAddress?, bgpPort: UInt16) async throws
     func deleteHost(_ name: String) async throws
 
     /// Changes made from now on, by this process or any other sharing the store.

@@ -23,7 +23,7 @@ struct StartCommand: AsyncParsableCommand {
     var blockSize: Int?
     @Option(help: "ADDR[,as=N][,password=S][,passive][,rr-client][,hold=S][,import=POLICY][,export=POLICY], repeatable.")
     var peer: [String] = []
-    @Flag(help: "iBGP with every other host registered in the datastore (refused for now: the datastore keeps no host addresses; use --peer).")
+    @Flag(help: "iBGP with every other live host in the datastore (each records its BGP address; peers follow hosts as they come and go; import pool, export blocks; --peer wins for the same address).")
     var mesh = false
     @Option(help: "sqlite:PATH or etcd://HOST:PORT[,HOST:PORT...] (default sqlite under --state-dir).")
     var datastore: String?

@@ -44,6 +44,9 @@ final class RivalStore: Datastore {
     func deletePolicy(id: Int64) async throws { try await inner.deletePolicy(id: id) }
     func hosts() async throws -> [HostRecord] { try await inner.hosts() }
     func heartbeat(host: String, at: Int64) async throws { try await inner.heartbeat(host: host, at: at) }
+    func heartbeat(host: String, at: Int64, bgpAddress: IPAddress?, bgpPort: UInt16) async throws {
+        try await inner.heartbeat(host: host, at: at, bgpAddress: bgpAddress, bgpPort: bgpPort)
+    }
     func deleteHost(_ name: String) async throws { try await inner.deleteHost(name) }
     func changes() -> AsyncStream<DatastoreChange> { inner.changes() }
 }

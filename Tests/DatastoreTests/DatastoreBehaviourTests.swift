@@ -114,6 +114,32 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func hostsKeepTheirBGPAddressPoliciesTheirLogFlagEndpointsTheirContainerID(kind: StoreKind) async throws {
+        let f = try await Fixture(kind)
+        // A host registers with its BGP address; a plain renewal keeps it; nil withdraws it.
+        try await f.store.heartbeat(host: "h1", at: 10, bgpAddress: ip("10.99.0.1"), bgpPort: 179)
+        try await f.store.heartbeat(host: "h2", at: 10, bgpAddress: ip("fd00::2"), bgpPort: 1179)
+        try await f.store.heartbeat(host: "h1", at: 20)
+        #expect(try await f.store.hosts() == [HostRecord(name: "h1", lastSeen: 20, bgpAddress: ip("10.99.0.1")),
+                                              HostRecord(name: "h2", lastSeen: 10, bgpAddress: ip("fd00::2"), bgpPort: 1179)])
+        try await f.store.heartbeat(host: "h2", at: 30, bgpAddress: nil, bgpPort: 179)
+        #expect(try await f.store.hosts().last == HostRecord(name: "h2", lastSeen: 30, bgpAddress: nil))
+
+        let logged = try await f.store.addPolicy(PolicyRecord(from: "lamp", to: "lnmp", action: .deny, log: true))
+        let quiet = try await f.store.addPolicy(PolicyRecord(from: "lamp", to: "world", action: .deny))
+        #expect(try await f.store.policies().map(\.log) == [true, false])
+        #expect(try await f.store.policies() == [logged, quiet])
+
+        _ = try await f.store.createNetwork("lamp")
+        let e = EndpointRecord(name: "c1", network: "lamp", host: "h1", addresses: [ip("10.0.0.5")], netns: "/proc/1/ns/net",
+                               containerID: "9f86d081884c7d65")
+        let anonymous = EndpointRecord(name: "c2", network: "lamp", host: "h1", addresses: [ip("10.0.0.6")], netns: "/proc/1/ns/net")
+        try await f.store.putEndpoint(e)
+        try await f.store.putEndpoint(anonymous)
+        #expect(try await f.store.endpoints() == [e, anonymous])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func watchersSeeEveryChange(kind: StoreKind) async throws {
         let f = try await Fixture(kind)
         let stream = f.store.changes()

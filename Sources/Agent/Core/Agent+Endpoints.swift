@@ -32,6 +32,11 @@ extension Agent {
         guard !r.interfaceName.isEmpty, r.interfaceName.utf8.count <= 15, !r.interfaceName.contains("/") else {
             throw AgentError.invalidArgument("--ifname '\(r.interfaceName)' is not an interface name (1 to 15 characters)")
         }
+        if let id = r.containerID {
+            guard !id.isEmpty, id.utf8.count <= 256, !id.contains(where: \.isWhitespace) else {
+                throw AgentError.invalidArgument("container id '\(id)' must be 1 to 256 characters without spaces")
+            }
+        }
         var requested: IPAddress?
         if let ip = r.ip {
             guard let a = IPAddress(ip) else { throw AgentError.invalidArgument("--ip '\(ip)' is not an IP address") }
@@ -41,6 +46,12 @@ extension Agent {
         var existing = endpoints[r.name]
         if existing == nil { existing = try await store.endpoints().first { $0.name == r.name } }
         if let existing {
+            // A CNI ADD repeated for the same container is idempotent; another container asking
+            // for a name in use is a different workload.
+            if let old = existing.containerID, let new = r.containerID, old != new {
+                throw AgentError.conflict("endpoint '\(r.name)' belongs to container \(old), not \(new); "
+                    + "delete it first (`routed endpoint del \(r.name)`) or use another name")
+            }
             let same = existing.network == r.network && existing.netns == netns && existing.ifname == r.interfaceName
                 && existing.host == hostname && (requested.map { existing.addresses.contains($0) } ?? true)
             guard same else {
@@ -50,7 +61,8 @@ extension Agent {
         }
 
         let address = try await allocator.allocate(endpoint: r.name, network: r.network, host: hostname, requested: requested)
-        let record = EndpointRecord(name: r.name, network: r.network, host: hostname, addresses: [address], netns: netns, ifname: r.interfaceName)
+        let record = EndpointRecord(name: r.name, network: r.network, host: hostname, addresses: [address], netns: netns, ifname: r.interfaceName,
+                                    containerID: r.containerID ?? existing?.containerID)
         let status: EndpointStatus
         do {
             status = try dataplane.ensureEndpoint(spec(record))
@@ -115,6 +127,6 @@ extension Agent {
 
     func info(_ e: EndpointRecord) -> EndpointInfo {
         EndpointInfo(name: e.name, network: e.network, addresses: e.addresses.map(\.description),
-                     hostInterface: EndpointSpec.hostInterfaceName(for: e.name), interfaceName: e.ifname, netns: e.netns, containerID: nil)
+                     hostInterface: EndpointSpec.hostInterfaceName(for: e.name), interfaceName: e.ifname, netns: e.netns, containerID: e.containerID)
     }
 }

@@ -10,15 +10,12 @@ extension Agent {
         guard let action = PolicyAction(rawValue: r.action) else {
             throw AgentError.invalidArgument("policy action '\(r.action)' is not allow or deny")
         }
-        guard !r.log else {
-            throw AgentError.invalidArgument("--log cannot be kept yet: the datastore's policy records have no log flag; add the policy without --log")
-        }
         var b = book
         let rule = try b.rule(action, from: r.from, to: r.to, proto: r.proto, port: r.port, oneWay: r.oneWay, log: r.log)
         _ = try b.add(rule)   // refuses a duplicate
         let stored = try await store.addPolicy(PolicyRecord(
             from: r.from, to: r.to, action: action == .deny ? .deny : .allow, proto: rule.proto?.rawValue,
-            portLow: rule.ports?.low, portHigh: rule.ports?.high, oneWay: r.oneWay))
+            portLow: rule.ports?.low, portHigh: rule.ports?.high, oneWay: r.oneWay, log: r.log))
         try await reloadPolicies()
         programPolicy()
         logger.notice("policy added", metadata: ["id": "\(stored.id)", "rule": "\(rule)"])

@@ -41,6 +41,10 @@ public actor Agent {
     var checks: [String: String] = ["datastore": "ok", "dataplane": "ok", "bgp": "ok", "policy": "ok"]
     /// Policy programming waits for BGP after a restart (the old table stays in force meanwhile).
     var policyHeld = false
+    /// `--mesh` peers in place, by address (the hosts they were found for).
+    var meshPeers: [IPAddress: MeshPeering.Neighbour] = [:]
+    /// Seconds without a renewal after which `--mesh` drops a host.
+    let meshHostTimeout: Int64
 
     /// The default action lives in the datastore as a policy record from and to `default`
     /// (a reserved network name, so no real policy can look like it).
@@ -48,7 +52,9 @@ public actor Agent {
 
     public init(configuration: AgentConfiguration, routerID: IPv4Address, store: any Datastore, dataplane: any Dataplane,
                 speaker: any RoutingSpeaker, policy: any PolicyProgrammer, metrics: AgentMetrics = AgentMetrics(),
-                logger: Logger = Logger(label: "routed.agent"), clock: @escaping @Sendable () -> Int64 = IPAllocator.wallClock) {
+                logger: Logger = Logger(label: "routed.agent"), clock: @escaping @Sendable () -> Int64 = IPAllocator.wallClock,
+                meshHostTimeout: Int64 = 30) {
+        self.meshHostTimeout = meshHostTimeout
         self.configuration = configuration
         self.routerID = routerID
         self.store = store
@@ -67,7 +73,7 @@ public actor Agent {
     /// adopt what the kernel holds from an earlier run (routes of protocol 201, endpoints' veths),
     /// install our blocks as blackholes, originate them, start BGP. Nothing is torn down.
     public func bootstrap() async throws {
-        try await store.heartbeat(host: hostname, at: clock())
+        try await register(peering: true)
         let existing = try await store.pools()
         for pool in configuration.pools where !existing.contains(where: { $0.cidr == pool.cidr }) {
             try await store.createPool(pool)
@@ -113,6 +119,7 @@ public actor Agent {
                                                   "kernel-routes": "\(kernel.count)", "kept-learned": "\(adopted.count)"])
         await originate()
         try await speaker.start()
+        await reconcileMesh()
         if !policyHeld { programPolicy() }
         metrics.endpoints.set(Int64(endpoints.count))
     }
@@ -240,7 +247,7 @@ public actor Agent {
         guard let from = NetworkName(rawValue: p.from), let to = NetworkName(rawValue: p.to) else { return nil }
         let ports = p.portLow.flatMap { lo in try? PortRange(lo, p.portHigh) }
         return PolicyRule(p.action == .deny ? .deny : .allow, from: from, to: to,
-                          proto: p.proto.flatMap(L4Protocol.init(rawValue:)), ports: ports, oneWay: p.oneWay)
+                          proto: p.proto.flatMap(L4Protocol.init(rawValue:)), ports: ports, oneWay: p.oneWay, log: p.log)
     }
 
     /// What the policy is made of now: the book, the memberships (our blocks, learned blocks by
@@ -295,6 +302,8 @@ public actor Agent {
             } catch {
                 checks["datastore"] = "\(error)"
             }
+        case .host:
+            await reconcileMesh()
         default:
             break
         }
@@ -302,7 +311,7 @@ public actor Agent {
 
     public func heartbeat() async {
         do {
-            try await store.heartbeat(host: hostname, at: clock())
+            try await register(peering: true)
             checks["datastore"] = "ok"
         } catch is CancellationError {
             return
@@ -310,9 +319,16 @@ public actor Agent {
             checks["datastore"] = "\(error)"
             logger.error("datastore heartbeat failed", metadata: ["error": "\(error)"])
         }
+        await reconcileMesh()
     }
 
     public func shutdown() async {
+        if !configuration.preserveForwardingOnExit {
+            // Leave the other hosts' meshes now rather than when our record expires.
+            do { try await register(peering: false) } catch {
+                logger.error("could not withdraw this host from the mesh", metadata: ["error": "\(error)"])
+            }
+        }
         await speaker.shutdown(message: "routed agent stopping", preserveForwarding: configuration.preserveForwardingOnExit)
         logger.notice("stopped", metadata: ["forwarding-state": "\(configuration.preserveForwardingOnExit ? "kept" : "left in the kernel; peers told Cease")"])
     }

@@ -14,10 +14,6 @@ import ServiceLifecycle
 public enum AgentRunner {
     public static func run(_ configuration: AgentConfiguration, logger: Logger) async throws {
         var config = configuration
-        if config.mesh {
-            throw ConfigurationError(option: "--mesh", problem: "the datastore does not hold the hosts' BGP addresses yet",
-                                     fix: "list the other hosts with --peer ADDR (iBGP) meanwhile")
-        }
         // Facts: the uplink and the router id. Only reads.
         let facts = try? HostFacts.uplink(named: config.uplink)
         if config.uplink != nil, facts == nil { _ = try HostFacts.uplink(named: config.uplink) }   // the precise error
