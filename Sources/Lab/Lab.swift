@@ -118,6 +118,9 @@ public final class Lab: Sendable {
             try startAgent(i)
         }
 
+        progress("waiting for every BGP session to be Established")
+        try waitEstablished()
+
         var networks: [String] = []
         for w in t.workloads where !networks.contains(w.network) { networks.append(w.network) }
         for n in networks {
@@ -215,6 +218,30 @@ public final class Lab: Sendable {
         try waitReady("agent-\(h.name)", log: h.logFile) {
             (try? Shell.execute([routed, "status", "--socket", h.socket, "--timeout", "2"], timeout: .seconds(5)))?.status == 0
         }
+    }
+
+    /// Waits (bounded) until every agent reports all its peers Established.
+    public func waitEstablished(timeout: Duration = .seconds(30)) throws(LabError) {
+        let deadline = ContinuousClock.now + timeout
+        var pending: [String] = []
+        repeat {
+            pending = []
+            for i in 1...topology.hosts.count {
+                for (peer, state) in peerStates(i) where state != "Established" { pending.append("\(topology.host(i).name) → \(peer): \(state)") }
+                if peerStates(i).isEmpty { pending.append("\(topology.host(i).name): no answer") }
+            }
+            if pending.isEmpty { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while ContinuousClock.now < deadline
+        throw .daemonNotReady(name: "BGP sessions", waitedSeconds: Double(timeout.components.seconds), logTail: pending.joined(separator: "\n"))
+    }
+
+    /// Host `number`'s peers and their states, through its socket (`routed status -o json`).
+    public func peerStates(_ number: Int) -> [(peer: String, state: String)] {
+        guard let json = try? routedCommand(["status", "-o", "json", "--timeout", "3"], host: number),
+              let body = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let peers = body["peers"] as? [[String: Any]] else { return [] }
+        return peers.map { (($0["address"] as? String) ?? "?", ($0["state"] as? String) ?? "?") }
     }
 
     /// The agent's pid and start time, if it runs.

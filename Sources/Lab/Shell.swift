@@ -83,9 +83,16 @@ public enum Shell {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // POSIX_SPAWN_SETSID (glibc, <spawn.h> under _GNU_SOURCE, not imported): a new session,
-        // so the terminal's Ctrl-C to `routed lab up` never reaches the daemons.
-        posix_spawnattr_setflags(&attributes, Int16(0x80))
+        // A new session (POSIX_SPAWN_SETSID, 0x80: glibc's <spawn.h> hides it behind _GNU_SOURCE), so
+        // the terminal's Ctrl-C to `routed lab up` never reaches the daemons; no blocked signals and
+        // default handlers (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), since the calling thread
+        // may block SIGTERM (Dispatch's threads do) and a daemon must still stop on it.
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(0x80 | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for a in cArgs { free(a) } }

@@ -36,14 +36,20 @@ struct AcceptanceTests {
         return false
     }
 
-    /// `tcpdump -nn -e -c COUNT -i IF FILTER` in `ns` while `traffic` runs: what it printed.
-    func capture(_ lab: Lab, in ns: String, interface: String, count: Int, seconds: Int = 6, filter: [String],
+    /// `tcpdump -nn -e -c COUNT -i IF FILTER` in `ns` while `traffic` runs: what it printed (it is
+    /// stopped with SIGTERM, so it prints its counts, once `seconds` have passed without COUNT packets).
+    func capture(_ lab: Lab, in ns: String, interface: String, count: Int, seconds: Int = 5, filter: [String],
                  traffic: () async throws -> Void) async throws -> String {
-        let argv = ["timeout", "\(seconds)", "tcpdump", "-nn", "-e", "-l", "-c", "\(count)", "-i", interface] + filter
-        let task = Task.detached { try lab.execute(ns, argv, timeout: .seconds(seconds + 5)).output }
+        let log = lab.topology.directory + "/capture-\(UUID().uuidString).txt"
+        let p = try lab.spawnIn(ns, label: "tcpdump", ["tcpdump", "-nn", "-e", "-l", "-c", "\(count)", "-i", interface] + filter, log: log)
         try await Task.sleep(for: .milliseconds(1200))  // tcpdump is listening
         try await traffic()
-        return try await task.value
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while Shell.isRunning(pid: p.pid, startTime: p.startTime), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Shell.stop(pid: p.pid, startTime: p.startTime, grace: .seconds(3))
+        return (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
     }
 
     /// The prefix of `address`'s /26 block.
@@ -85,7 +91,7 @@ struct AcceptanceTests {
         }
         #expect(plain.contains("ethertype IPv4") && plain.contains("\(ip["a1"]!) > \(ip["b1"]!): ICMP echo request")
                 && plain.contains("\(ip["b1"]!) > \(ip["a1"]!): ICMP echo reply"), "\(plain)")
-        let tunnels = try await capture(lab, in: t.host(2).namespace, interface: LabTopology.uplink, count: 1, seconds: 4,
+        let tunnels = try await capture(lab, in: t.host(2).namespace, interface: LabTopology.uplink, count: 1, seconds: 1,
                                         filter: ["ip proto 4 or ip proto 47 or ip proto 41 or udp port 4789 or udp port 6081"]) {
             for (from, to) in [("a1", "b1"), ("b2", "a2"), ("c1", "b1")] { _ = try ping(lab, from: ns[from]!, ip[to]!) }
         }
@@ -124,8 +130,9 @@ struct AcceptanceTests {
             #expect(try ping(lab, from: ns[y]!, ip[x]!) != nil, "\(y) → \(x) is blocked")
         }
         let policies = try lab.routedCommand(["policy", "list", "-o", "json"], host: 2)
-        let id = try #require(policies.range(of: "\"id\" : ").map { policies[$0.upperBound...].prefix { $0.isNumber } }, "\(policies)")
-        try lab.routedCommand(["policy", "del", String(id)], host: 2)
+        let body = try JSONSerialization.jsonObject(with: Data(policies.utf8)) as? [String: Any]
+        let id = try #require((body?["policies"] as? [[String: Any]])?.first?["id"] as? String, "\(policies)")
+        try lab.routedCommand(["policy", "del", id], host: 2)
         #expect(try await eventually(lab, from: ns["a1"]!, ip["b2"]!, within: .seconds(10)))
         #expect(try await eventually(lab, from: ns["a2"]!, ip["a1"]!, within: .seconds(10)))
 
@@ -188,5 +195,35 @@ struct AcceptanceTests {
         #expect(left.isEmpty, "\(left)")
         #expect(!FileManager.default.fileExists(atPath: t.directory))
         #expect(agentPids.allSatisfy { !Shell.isRunning(pid: $0.pid, startTime: $0.startTime) })
+    }
+}
+
+/// `routed lab down` after `routed lab up` was killed half-way (SIGKILL, mid-build): the state
+/// file, written before each step, is enough to remove everything.
+@Suite("routed lab: down after a crash", .enabled(if: Lab.unavailableReason() == nil, "needs root, iproute2 and bird2"), .serialized)
+struct CrashCleanupTests {
+    @Test("kill -9 of `routed lab up` at several points, then `routed lab down`: no namespace, process or file is left", arguments: [0.2, 0.6, 1.0])
+    func downAfterCrash(after seconds: Double) async throws {
+        let name = "k\(getpid() % 10_000)\(Int(seconds * 10))"
+        let dir = NSTemporaryDirectory() + "routed-lab-\(name)"
+        let log = NSTemporaryDirectory() + "routed-lab-\(name).out"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let pid = try Shell.spawnDetached([AcceptanceTests.routed, "lab", "up", "--name", name, "--dir", dir,
+                                           "--workloads", "a1:lamp@1,b1:lamp@2"], logFile: log)
+        let start = try #require(Shell.startTime(of: pid))
+        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        #expect(Shell.crash(pid: pid, startTime: start))
+        let made = try Shell.run(["ip", "netns", "list"]).split(separator: "\n").filter { $0.hasPrefix("rl-\(name)-") }
+        if FileManager.default.fileExists(atPath: dir + "/lab.state") {
+            let down = try Shell.execute([AcceptanceTests.routed, "lab", "down", "--name", name, "--dir", dir], timeout: .seconds(60))
+            #expect(down.status == 0, "\(down.output)")
+        } else {
+            #expect(made.isEmpty, "namespaces \(made) made before the state file")
+        }
+        let left = try Shell.run(["ip", "netns", "list"]).split(separator: "\n").filter { $0.hasPrefix("rl-\(name)-") }
+        #expect(left.isEmpty, "made \(made), left \(left)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        let strays = try Shell.run(["ps", "-eo", "pid,args"]).split(separator: "\n").filter { $0.contains(dir) && !$0.contains(" ps ") }
+        #expect(strays.isEmpty, "\(strays)")
     }
 }
