@@ -87,18 +87,18 @@ public final class Lab: Sendable {
 
         progress("segment: bridge \(LabTopology.bridge) in \(t.switchNamespace)")
         try addNamespace(t.switchNamespace)
-        try Shell.run(["ip", "-n", t.switchNamespace, "link", "add", LabTopology.bridge, "type", "bridge"])
-        try Shell.run(["ip", "-n", t.switchNamespace, "link", "set", LabTopology.bridge, "up"])
+        try sh(["ip", "-n", t.switchNamespace, "link", "add", LabTopology.bridge, "type", "bridge"])
+        try sh(["ip", "-n", t.switchNamespace, "link", "set", LabTopology.bridge, "up"])
 
         progress("gateway \(t.gatewayNamespace) \(LabTopology.gatewayAddress), client \(t.clientNamespace) \(LabTopology.clientAddress)")
         try attach(t.gatewayNamespace, port: "gw", address: LabTopology.gatewayAddress)
         try addNamespace(t.clientNamespace)
-        try Shell.run(["ip", "-n", t.gatewayNamespace, "link", "add", "client", "type", "veth", "peer", "name", "eth0", "netns", t.clientNamespace])
-        try Shell.run(["ip", "-n", t.gatewayNamespace, "addr", "add", LabTopology.clientLinkGateway + "/24", "dev", "client"])
-        try Shell.run(["ip", "-n", t.gatewayNamespace, "link", "set", "client", "up"])
-        try Shell.run(["ip", "-n", t.clientNamespace, "addr", "add", LabTopology.clientAddress + "/24", "dev", "eth0"])
-        try Shell.run(["ip", "-n", t.clientNamespace, "link", "set", "eth0", "up"])
-        try Shell.run(["ip", "-n", t.clientNamespace, "route", "add", "default", "via", LabTopology.clientLinkGateway])
+        try sh(["ip", "-n", t.gatewayNamespace, "link", "add", "client", "type", "veth", "peer", "name", "eth0", "netns", t.clientNamespace])
+        try sh(["ip", "-n", t.gatewayNamespace, "addr", "add", LabTopology.clientLinkGateway + "/24", "dev", "client"])
+        try sh(["ip", "-n", t.gatewayNamespace, "link", "set", "client", "up"])
+        try sh(["ip", "-n", t.clientNamespace, "addr", "add", LabTopology.clientAddress + "/24", "dev", "eth0"])
+        try sh(["ip", "-n", t.clientNamespace, "link", "set", "eth0", "up"])
+        try sh(["ip", "-n", t.clientNamespace, "route", "add", "default", "via", LabTopology.clientLinkGateway])
         try exec(t.gatewayNamespace, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
 
         if let db = t.datastoreNamespace {
@@ -136,14 +136,20 @@ public final class Lab: Sendable {
 
     // MARK: building blocks
 
+    /// `Shell.run` with its output file in the lab directory.
+    @discardableResult
+    func sh(_ argv: [String], timeout: Duration = .seconds(20)) throws(LabError) -> String {
+        try Shell.run(argv, timeout: timeout, scratch: topology.directory)
+    }
+
     /// `ip netns add NS; ip -n NS link set lo up`, recorded first. `ns` must start with the lab's prefix.
     public func addNamespace(_ ns: String) throws(LabError) {
         guard ns.hasPrefix(topology.prefix), ns.count <= 64 else {
             throw .invalidOption(option: "namespace", value: ns, problem: "a lab namespace starts with \(topology.prefix)", fix: "name it \(topology.prefix)...")
         }
         try ledger.record(.namespace(ns))
-        try Shell.run(["ip", "netns", "add", ns])
-        try Shell.run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        try sh(["ip", "netns", "add", ns])
+        try sh(["ip", "-n", ns, "link", "set", "lo", "up"])
     }
 
     /// A new namespace with `uplink` (ADDR/24) on the segment, its other end `port` on the bridge.
@@ -151,10 +157,10 @@ public final class Lab: Sendable {
     private func attach(_ ns: String, port: String, address: String) throws(LabError) {
         let sw = topology.switchNamespace
         try addNamespace(ns)
-        try Shell.run(["ip", "-n", ns, "link", "add", LabTopology.uplink, "type", "veth", "peer", "name", port, "netns", sw])
-        try Shell.run(["ip", "-n", sw, "link", "set", port, "master", LabTopology.bridge, "up"])
-        try Shell.run(["ip", "-n", ns, "addr", "add", address + "/24", "dev", LabTopology.uplink])
-        try Shell.run(["ip", "-n", ns, "link", "set", LabTopology.uplink, "up"])
+        try sh(["ip", "-n", ns, "link", "add", LabTopology.uplink, "type", "veth", "peer", "name", port, "netns", sw])
+        try sh(["ip", "-n", sw, "link", "set", port, "master", LabTopology.bridge, "up"])
+        try sh(["ip", "-n", ns, "addr", "add", address + "/24", "dev", LabTopology.uplink])
+        try sh(["ip", "-n", ns, "link", "set", LabTopology.uplink, "up"])
     }
 
     private func writeFile(_ path: String, _ data: Data) throws(LabError) {
@@ -194,7 +200,7 @@ public final class Lab: Sendable {
                                                       "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                                                       "--initial-cluster", "lab=" + peer], log: t.etcdLog)
         try waitReady("etcd", log: t.etcdLog) {
-            (try? Shell.execute(["ip", "netns", "exec", t.datastoreNamespace!, "curl", "-sf", "--max-time", "2", url + "/health"], timeout: .seconds(5)))?.status == 0
+            (try? Shell.execute(["ip", "netns", "exec", t.datastoreNamespace!, "curl", "-sf", "--max-time", "2", url + "/health"], timeout: .seconds(5), scratch: t.directory))?.status == 0
         }
     }
 
@@ -206,7 +212,7 @@ public final class Lab: Sendable {
         try spawn("bird", in: t.gatewayNamespace, ["bird", "-f", "-c", t.birdConfig, "-s", t.birdSocket, "-P", t.directory + "/gateway-bird.pid"],
                   log: t.birdLog)
         try waitReady("bird", log: t.birdLog, timeout: .seconds(15)) {
-            (try? Shell.execute(["birdc", "-s", t.birdSocket, "show", "status"], timeout: .seconds(5)))?.status == 0
+            (try? Shell.execute(["birdc", "-s", t.birdSocket, "show", "status"], timeout: .seconds(5), scratch: t.directory))?.status == 0
         }
     }
 
@@ -216,7 +222,7 @@ public final class Lab: Sendable {
         try ledger.record(.file(h.logFile))
         try spawn("agent-\(h.name)", in: h.namespace, [routed] + topology.agentArguments(number), log: h.logFile)
         try waitReady("agent-\(h.name)", log: h.logFile) {
-            (try? Shell.execute([routed, "status", "--socket", h.socket, "--timeout", "2"], timeout: .seconds(5)))?.status == 0
+            (try? Shell.execute([routed, "status", "--socket", h.socket, "--timeout", "2"], timeout: .seconds(5), scratch: topology.directory))?.status == 0
         }
     }
 
@@ -267,7 +273,7 @@ public final class Lab: Sendable {
     /// `routed ARGS --socket HOSTSOCK`: output, or a thrown `commandFailed`.
     @discardableResult
     public func routedCommand(_ args: [String], host: Int) throws(LabError) -> String {
-        try Shell.run([routed] + args + ["--socket", topology.host(host).socket], timeout: .seconds(40))
+        try Shell.run([routed] + args + ["--socket", topology.host(host).socket], timeout: .seconds(40), scratch: topology.directory)
     }
 
     /// `ip netns exec NS ARGS...` (a namespace of this lab only).
@@ -277,7 +283,7 @@ public final class Lab: Sendable {
             throw .invalidOption(option: "namespace", value: ns, problem: "not a namespace of lab \(topology.spec.name)",
                                  fix: "use one of \(topology.namespaces.joined(separator: ", "))")
         }
-        return try Shell.run(["ip", "netns", "exec", ns] + args, timeout: timeout)
+        return try Shell.run(["ip", "netns", "exec", ns] + args, timeout: timeout, scratch: topology.directory)
     }
 
     /// Like `exec`, but returns the exit status rather than throwing on a non-zero one.
@@ -285,7 +291,7 @@ public final class Lab: Sendable {
         guard ns.hasPrefix(topology.prefix) else {
             throw .invalidOption(option: "namespace", value: ns, problem: "not a namespace of lab \(topology.spec.name)", fix: "see routed lab status")
         }
-        return try Shell.execute(["ip", "netns", "exec", ns] + args, timeout: timeout)
+        return try Shell.execute(["ip", "netns", "exec", ns] + args, timeout: timeout, scratch: topology.directory)
     }
 
     /// Starts a background command in a namespace of the lab (recorded, so `down` stops it).

@@ -23,12 +23,14 @@ public enum Shell {
         return searchPath.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs `argv` to completion; kills it (SIGKILL, by pid) once `timeout` has passed.
-    public static func execute(_ argv: [String], timeout: Duration = .seconds(20)) throws(LabError) -> CommandResult {
+    /// Runs `argv` to completion; kills it (SIGKILL, by pid) once `timeout` has passed. Its output
+    /// goes through a file in `scratch` (a lab's directory, so a crash leaves nothing outside it).
+    public static func execute(_ argv: [String], timeout: Duration = .seconds(20), scratch: String? = nil) throws(LabError) -> CommandResult {
         guard let program = argv.first, let path = which(program) else {
             throw .missingProgram(argv.first ?? "", package: "the package that provides it")
         }
-        let outputPath = NSTemporaryDirectory() + "routed-lab-cmd-\(UUID().uuidString)"
+        let directory = scratch.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 + "/" : nil } ?? NSTemporaryDirectory()
+        let outputPath = directory + "routed-lab-cmd-\(UUID().uuidString)"
         guard FileManager.default.createFile(atPath: outputPath, contents: nil),
               let sink = FileHandle(forWritingAtPath: outputPath) else {
             throw .commandFailed(command: argv, status: -1, output: "cannot create \(outputPath)")
@@ -62,8 +64,8 @@ public enum Shell {
 
     /// Runs `argv` and returns its output; a non-zero exit throws `LabError.commandFailed`.
     @discardableResult
-    public static func run(_ argv: [String], timeout: Duration = .seconds(20)) throws(LabError) -> String {
-        let r = try execute(argv, timeout: timeout)
+    public static func run(_ argv: [String], timeout: Duration = .seconds(20), scratch: String? = nil) throws(LabError) -> String {
+        let r = try execute(argv, timeout: timeout, scratch: scratch)
         guard r.status == 0 else { throw .commandFailed(command: argv, status: r.status, output: r.output) }
         return r.output
     }
