@@ -43,10 +43,10 @@ public enum GatewayConfig {
                 graceful restart on;
                 hold time 9;
                 connect retry time 1;
-            \(reflector ? "    rr client;\n    rr cluster id \(LabTopology.gatewayAddress);\n" : "")    ipv4 {
+            \(reflector ? "    direct;\n    rr client;\n    rr cluster id \(LabTopology.gatewayAddress);\n" : "")    ipv4 {
                     import filter from_routed;
                     export filter to_routed;
-            \(reflector ? "        gateway direct;\n" : "")            import limit 1000 action restart;
+                        import limit 1000 action restart;
                 };
             }
 

@@ -22,11 +22,11 @@ public final class Lab: Sendable {
 
     // MARK: opening an existing lab
 
-    /// The lab whose directory is `directory` (its `topology.json`).
-    public static func open(directory: String, routed: String) throws(LabError) -> Lab {
+    /// The lab whose directory is `directory` (its `topology.json`); `name` only words the error.
+    public static func open(directory: String, routed: String, name: String? = nil) throws(LabError) -> Lab {
         let file = directory + "/topology.json"
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw .notFound(name: URL(fileURLWithPath: directory).lastPathComponent, stateFile: directory + "/lab.state")
+            throw .notFound(name: name ?? URL(fileURLWithPath: directory).lastPathComponent, stateFile: directory + "/lab.state")
         }
         do {
             return Lab(topology: try JSONDecoder().decode(LabTopology.self, from: data), routed: routed)

@@ -85,6 +85,11 @@ public enum Shell {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: a daemon holding the caller's descriptors would keep whoever waits
+        // for the caller (a shell's pipe, Foundation's Process) waiting until the daemon exits.
+        // (glibc ignores a close that finds the descriptor already gone; `addclosefrom_np` is not imported.)
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        for fd in open where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         // A new session (POSIX_SPAWN_SETSID, 0x80: glibc's <spawn.h> hides it behind _GNU_SOURCE), so
         // the terminal's Ctrl-C to `routed lab up` never reaches the daemons; no blocked signals and
         // default handlers (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), since the calling thread

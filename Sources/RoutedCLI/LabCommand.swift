@@ -85,7 +85,7 @@ struct LabCommand: ParsableCommand {
         @OptionGroup var place: Where
 
         func run() throws {
-            let lab = try Lab.open(directory: place.directory, routed: LabCommand.routedExecutable)
+            let lab = try Lab.open(directory: place.directory, routed: LabCommand.routedExecutable, name: place.name)
             print(lab.statusText(), terminator: "")
         }
     }
