@@ -38,7 +38,7 @@ public final class Lab: Sendable {
     /// Why a lab cannot run here (not root, no `ip netns`), or nil.
     public static func unavailableReason(datastore: LabSpec.DatastoreKind = .sqlite) -> String? {
         guard getuid() == 0 else { return "it needs root (network namespaces): run it with sudo" }
-        for (program, package) in [("ip", "iproute2"), ("bird", "bird2"), ("birdc", "bird2")] + (datastore == .etcd ? [("etcd", "etcd-server")] : [])
+        for (program, package) in [("ip", "iproute2"), ("bird", "bird2"), ("birdc", "bird2")] + (datastore == .etcd ? [("etcd", "etcd-server"), ("nc", "netcat-openbsd")] : [])
         where Shell.which(program) == nil {
             return "'\(program)' is not installed: apt-get install \(package)"
         }
@@ -199,8 +199,11 @@ public final class Lab: Sendable {
                                                       "--listen-client-urls", url, "--advertise-client-urls", url,
                                                       "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                                                       "--initial-cluster", "lab=" + peer], log: t.etcdLog)
+        // Healthy by its /health (curl), or at least listening (nc -z, netcat-openbsd) where curl is missing.
+        let probe = Shell.which("curl") != nil ? ["curl", "-sf", "--max-time", "2", url + "/health"]
+                                               : ["nc", "-z", "-w", "2", LabTopology.datastoreAddress, "2379"]
         try waitReady("etcd", log: t.etcdLog) {
-            (try? Shell.execute(["ip", "netns", "exec", t.datastoreNamespace!, "curl", "-sf", "--max-time", "2", url + "/health"], timeout: .seconds(5), scratch: t.directory))?.status == 0
+            (try? Shell.execute(["ip", "netns", "exec", t.datastoreNamespace!] + probe, timeout: .seconds(5), scratch: t.directory))?.status == 0
         }
     }
 

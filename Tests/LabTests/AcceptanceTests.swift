@@ -11,7 +11,8 @@ import Glibc
 /// per host sharing one SQLite file, and workloads a1 (lamp), a2 (lnmp) on h1, b1 (lamp), b2 (lnmp)
 /// on h2, c1 (lamp) on h3. Every kernel change happens inside the lab's namespaces (rl-eNNNNN-*),
 /// removed by `down` on every exit path.
-@Suite("routed lab: end-to-end acceptance", .enabled(if: Lab.unavailableReason() == nil, "needs root, iproute2 and bird2"), .serialized)
+@Suite("routed lab: end-to-end acceptance",
+       .enabled(if: Lab.unavailableReason() == nil && Shell.which("tcpdump") != nil, "needs root, iproute2, bird2 and tcpdump"), .serialized)
 struct AcceptanceTests {
     static var routed: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("routed").path
