@@ -56,7 +56,7 @@ let package = Package(
         // Command-line surface (argument-parser commands); `routed` is a thin main.
         .target(
             name: "RoutedCLI",
-            dependencies: ["BGPWire", "BGPCore", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy", "Agent",
+            dependencies: ["BGPWire", "BGPCore", "BGPSpeaker", "IPAddressing", "IPAM", "Datastore", "AgentAPI", "AgentClient", "Policy", "Agent", "Lab",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
@@ -201,6 +201,12 @@ let package = Package(
         // --- end issue 8, CLI half ---
         // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
         .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
+        // --- issue 9: routed lab and the end-to-end acceptance ---
+        // `routed lab up|down|status`: hosts, a BIRD gateway, a client and agents in namespaces (Foundation only).
+        .target(name: "Lab", swiftSettings: strict),
+        // The five acceptance steps against a lab made by the Lab library, as `routed lab up` makes it.
+        .testTarget(name: "LabTests", dependencies: ["Lab", "routed"], swiftSettings: strict),
+        // --- end issue 9 ---
     ],
     swiftLanguageModes: [.v6]
 )

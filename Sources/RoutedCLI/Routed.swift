@@ -10,7 +10,7 @@ public struct Routed: AsyncParsableCommand {
         version: RoutedVersion.string,
         subcommands: [
             StartCommand.self, StatusCommand.self, RoutesCommand.self, PeerCommand.self, NetworkCommand.self, EndpointCommand.self,
-            PolicyCommand.self, IPAMCommand.self,
+            PolicyCommand.self, IPAMCommand.self, LabCommand.self,
             BGPSpeakerCommand.self, BGPLoadCommand.self, Decode.self,
         ]
     )
