@@ -37,6 +37,9 @@ struct LabCommand: ParsableCommand {
         @Flag(name: .customLong("gateway-rr"), help: "The gateway is an iBGP route reflector (AS 64512) with the hosts as clients, instead of eBGP AS 65000.")
         var gatewayRR = false
 
+        @Flag(help: "Hosts find each other through the datastore (`routed start --mesh`) instead of one --peer per host.")
+        var mesh = false
+
         @Option(help: "sqlite (one file shared by the agents) or etcd (a lab etcd in its own namespace).")
         var datastore = LabSpec.DatastoreKind.sqlite.rawValue
 
@@ -50,8 +53,12 @@ struct LabCommand: ParsableCommand {
                 throw LabError.invalidOption(option: "--datastore", value: datastore, problem: "not a lab datastore",
                                              fix: "use sqlite or etcd")
             }
+            if mesh && gatewayRR {
+                throw LabError.invalidOption(option: "--mesh", value: "with --gateway-rr", problem: "the reflector already connects the hosts",
+                                             fix: "give one of --mesh and --gateway-rr")
+            }
             let list = try workloads.map { try LabSpec.parseWorkloads($0, hosts: hosts) } ?? []
-            let spec = try LabSpec(name: place.name, hosts: hosts, peering: gatewayRR ? .gatewayReflector : .explicit,
+            let spec = try LabSpec(name: place.name, hosts: hosts, peering: gatewayRR ? .gatewayReflector : (mesh ? .mesh : .explicit),
                                    datastore: store, workloads: list, directory: place.dir)
             let lab = try Lab.up(spec, routed: LabCommand.routedExecutable) { print($0) }
             print("")
