@@ -42,6 +42,8 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public static let clientLinkGateway = "198.51.100.1"
     public static let clientAddress = "198.51.100.10"
     public static let hostAS: UInt32 = 64512
+    /// Seconds an empty block stays announced in the lab (short, so it can be watched; the agent's default is 300).
+    public static let blockReleaseGrace = 3
     public static let pool = "10.244.0.0/16"
     public static let blockLength = 26
     /// The interface every host, the gateway and the etcd namespace have on the segment.
@@ -104,7 +106,8 @@ public struct LabTopology: Hashable, Sendable, Codable {
         var args = ["start", "--as", "\(Self.hostAS)", "--router-id", h.address, "--listen", h.address,
                     "--pool", Self.pool, "--block-size", "\(Self.blockLength)",
                     "--datastore", datastoreArgument, "--state-dir", h.stateDirectory, "--socket", h.socket,
-                    "--hostname", h.name, "--uplink", Self.uplink, "--graceful-restart-time", "60", "--log-level", "info"]
+                    "--hostname", h.name, "--uplink", Self.uplink, "--graceful-restart-time", "60",
+                    "--block-release-grace", "\(Self.blockReleaseGrace)", "--log-level", "info"]
         switch spec.peering {
         case .explicit:
             for other in hosts where other.name != h.name { args += ["--peer", "\(other.address),hold=9,connect-retry=1"] }

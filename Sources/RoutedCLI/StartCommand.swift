@@ -45,6 +45,8 @@ struct StartCommand: AsyncParsableCommand {
     var preserveForwardingOnExit = false
     @Option(name: .customLong("graceful-restart-time"), help: "Seconds peers keep our routes while we restart (default 120).")
     var gracefulRestartTime: Int?
+    @Option(name: .customLong("block-release-grace"), help: "Seconds an empty block stays claimed and announced before it is released (default 300).")
+    var blockReleaseGrace: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.")
     var logLevel: String = "notice"
 
@@ -54,6 +56,7 @@ struct StartCommand: AsyncParsableCommand {
         o.mesh = mesh ? true : nil; o.datastore = datastore; o.stateDir = stateDir; o.socket = socket; o.metrics = metrics
         o.uplink = uplink; o.mtu = mtu; o.hostname = hostname
         o.preserveForwardingOnExit = preserveForwardingOnExit ? true : nil; o.gracefulRestartTime = gracefulRestartTime
+        o.blockReleaseGrace = blockReleaseGrace
         return o
     }
 

@@ -178,15 +178,23 @@ struct AcceptanceTests {
         }
         #expect(gone, "h2's blocks are still routed somewhere after a clean stop")
 
-        // 5d. A block with no endpoints left: the agent keeps it claimed and announced (no grace-period
-        // release exists yet), so its last endpoint's removal withdraws nothing.
+        // 5d. A block with no endpoints left stays announced for the lab's grace period, then is
+        // released and withdrawn everywhere: from the other hosts' kernels and the gateway's RIB.
         let c1Block = block(of: ip["c1"]!)
         try lab.routedCommand(["endpoint", "del", "c1"], host: 3)
-        try await Task.sleep(for: .seconds(2))
-        let rib = try lab.exec(t.gatewayNamespace, ["birdc", "-s", t.birdSocket, "show", "route", c1Block])
-        withKnownIssue("the agent never releases an empty block (no grace period yet): issue 9 report") {
-            #expect(!rib.contains("via 192.0.2.13"), "\(rib)")
+        let deleted = ContinuousClock.now
+        var rib = try lab.exec(t.gatewayNamespace, ["birdc", "-s", t.birdSocket, "show", "route", c1Block])
+        #expect(rib.contains("via 192.0.2.13"), "withdrawn before its grace period: \(rib)")
+        var withdrawn = false
+        while !withdrawn, ContinuousClock.now - deleted < .seconds(LabTopology.blockReleaseGrace + 20) {
+            try await Task.sleep(for: .milliseconds(250))
+            // birdc exits 1 with "Network not found" once the block is gone.
+            rib = (try? lab.exec(t.gatewayNamespace, ["birdc", "-s", t.birdSocket, "show", "route", c1Block])) ?? "Network not found"
+            let h1 = try lab.exec(t.host(1).namespace, ["ip", "route", "show", c1Block])
+            withdrawn = !rib.contains("via 192.0.2.13") && !h1.contains("via 192.0.2.13")
         }
+        #expect(withdrawn, "the empty block \(c1Block) is still routed: \(rib)")
+        #expect(ContinuousClock.now - deleted >= .seconds(LabTopology.blockReleaseGrace), "withdrawn before the grace period")
 
         // Down leaves nothing: no namespace with the lab's prefix, no directory, no process.
         let agentPids = (1...3).compactMap { lab.agentProcess($0) }

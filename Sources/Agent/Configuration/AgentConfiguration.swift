@@ -33,6 +33,9 @@ public struct AgentConfiguration: Hashable, Sendable {
     public var hostname: String
     public var preserveForwardingOnExit: Bool
     public var gracefulRestartTime: UInt16
+    /// Seconds an empty block of ours stays claimed and announced before it is released and
+    /// withdrawn (so a container restarting in place does not make the block flap).
+    public var blockReleaseGrace: Int
     public var routePolicies: [String: [PrefixMatch]]
 
     public static func == (a: Self, b: Self) -> Bool {
@@ -41,7 +44,8 @@ public struct AgentConfiguration: Hashable, Sendable {
             && a.datastore == b.datastore && a.stateDirectory == b.stateDirectory && a.socketPath == b.socketPath
             && a.metrics?.host == b.metrics?.host && a.metrics?.port == b.metrics?.port && a.uplink == b.uplink
             && a.mtu == b.mtu && a.hostname == b.hostname && a.preserveForwardingOnExit == b.preserveForwardingOnExit
-            && a.gracefulRestartTime == b.gracefulRestartTime && a.routePolicies == b.routePolicies
+            && a.gracefulRestartTime == b.gracefulRestartTime && a.blockReleaseGrace == b.blockReleaseGrace
+            && a.routePolicies == b.routePolicies
     }
 
     public func hash(into h: inout Hasher) {
@@ -180,6 +184,12 @@ public struct AgentConfiguration: Hashable, Sendable {
                                      fix: "give the seconds peers keep our routes while we restart, e.g. 120")
         }
         gracefulRestartTime = UInt16(gr)
+        let grace = o.blockReleaseGrace ?? 300
+        guard (0...86_400).contains(grace) else {
+            throw ConfigurationError(option: "--block-release-grace", problem: "\(grace) seconds is outside 0...86400",
+                                     fix: "give the seconds an empty block stays announced, e.g. 300")
+        }
+        blockReleaseGrace = grace
     }
 
     /// `ADDR[:PORT]` (IPv6 as `[ADDR]:PORT`).

@@ -22,6 +22,8 @@ public struct AgentOptions: Codable, Hashable, Sendable {
     public var preserveForwardingOnExit: Bool?
     /// Seconds peers keep our routes while we restart (RFC 4724 Restart Time, 1...4095).
     public var gracefulRestartTime: Int?
+    /// Seconds a block of ours stays claimed and announced after its last endpoint left.
+    public var blockReleaseGrace: Int?
     /// Named route policies that `import=`/`export=` may name besides the built-ins.
     public var routePolicies: [String: RoutePolicyDefinition]?
 
@@ -34,6 +36,7 @@ public struct AgentOptions: Codable, Hashable, Sendable {
         case stateDir = "state-dir"
         case preserveForwardingOnExit = "preserve-forwarding-on-exit"
         case gracefulRestartTime = "graceful-restart-time"
+        case blockReleaseGrace = "block-release-grace"
         case routePolicies = "route-policies"
     }
 
@@ -56,6 +59,7 @@ public struct AgentOptions: Codable, Hashable, Sendable {
         if let v = hostname { r.hostname = v }
         if let v = preserveForwardingOnExit { r.preserveForwardingOnExit = v }
         if let v = gracefulRestartTime { r.gracefulRestartTime = v }
+        if let v = blockReleaseGrace { r.blockReleaseGrace = v }
         if let v = routePolicies { r.routePolicies = (r.routePolicies ?? [:]).merging(v) { _, new in new } }
         return r
     }

@@ -5,7 +5,7 @@ extension AgentOptions {
     /// Every key the YAML file may hold (the long option names).
     static let fileKeys: Set<String> = Set([CodingKeys.as, .routerID, .listen, .pool, .blockSize, .peer, .mesh, .datastore,
                                             .stateDir, .socket, .metrics, .uplink, .mtu, .hostname,
-                                            .preserveForwardingOnExit, .gracefulRestartTime, .routePolicies].map(\.stringValue))
+                                            .preserveForwardingOnExit, .gracefulRestartTime, .blockReleaseGrace, .routePolicies].map(\.stringValue))
 
     /// Reads `--config FILE` (YAML, the keys of `contrib/routed.yaml`). An unknown key, a value of
     /// the wrong type or an unreadable file is a `ConfigurationError` naming the file and the key.

@@ -100,7 +100,8 @@ extension Agent {
     }
 
     /// `DELETE /v1/endpoints/NAME`: the veth and its /32 go, the address is freed; the block
-    /// stays ours and announced, so nothing else is withdrawn.
+    /// stays ours and announced, so nothing else is withdrawn — until it has been empty for
+    /// `--block-release-grace` seconds (`releaseEmptyBlocks`).
     public func deleteEndpoint(_ name: String) async throws {
         let record: EndpointRecord
         if let e = endpoints[name] {
@@ -119,6 +120,8 @@ extension Agent {
         programPolicy()
         metrics.endpoints.set(Int64(endpoints.count))
         logger.notice("endpoint deleted", metadata: ["endpoint": "\(name)"])
+        await releaseEmptyBlocks()   // starts the grace period of a block this emptied
+        scheduleBlockRelease()
     }
 
     public func listEndpoints() -> [EndpointInfo] {

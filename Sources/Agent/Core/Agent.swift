@@ -36,6 +36,8 @@ public actor Agent {
     /// Gateway routes found in the kernel at start (a restart): kept until BGP has converged.
     var adopted: Set<IPPrefix> = []
     var book = PolicyBook()
+    /// Our blocks with no endpoint, and since when (the agent's clock): released after the grace.
+    var emptySince: [IPPrefix: Int64] = [:]
     /// Endpoints of this host, by name.
     var endpoints: [String: EndpointRecord] = [:]
     var checks: [String: String] = ["datastore": "ok", "dataplane": "ok", "bgp": "ok", "policy": "ok"]
@@ -320,6 +322,7 @@ public actor Agent {
             logger.error("datastore heartbeat failed", metadata: ["error": "\(error)"])
         }
         await reconcileMesh()
+        await releaseEmptyBlocks()
     }
 
     public func shutdown() async {
