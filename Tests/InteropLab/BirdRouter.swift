@@ -95,7 +95,7 @@ public final class BirdRouter {
 
     /// `birdc -s SOCKET ARGS...` inside the namespace.
     @discardableResult
-    public func birdc(_ args: [String], timeout: Duration = .seconds(10)) throws -> String {
+    public func birdc(_ args: [String], timeout: Duration = .seconds(30)) throws -> String {
         try lab.run(namespace, ["birdc", "-s", socketPath] + args, timeout: timeout)
     }
 
@@ -129,7 +129,7 @@ public final class BirdRouter {
     }
 
     /// Waits until protocol `name` is in `state`.
-    public func waitForState(_ name: String, _ state: String = "Established", timeout: Duration = .seconds(20)) async throws {
+    public func waitForState(_ name: String, _ state: String = "Established", timeout: Duration = .seconds(45)) async throws {
         _ = try await waitForValue("bird protocol \(name) \(state)", timeout: timeout, { try protocolState(name) }, until: { $0 == state })
     }
 }
@@ -137,7 +137,7 @@ public final class BirdRouter {
 extension BirdRouter {
     /// Waits until `table` satisfies `accept`; returns that table.
     @discardableResult
-    public func waitForRoutes(table: String = "master4", timeout: Duration = .seconds(20),
+    public func waitForRoutes(table: String = "master4", timeout: Duration = .seconds(45),
                               _ accept: ([LearnedRoute]) -> Bool) async throws -> [LearnedRoute] {
         try await waitForValue("bird table \(table)", timeout: timeout, { try routes(table: table) }, until: accept)
     }

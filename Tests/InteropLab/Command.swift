@@ -29,7 +29,7 @@ enum Command {
     }
 
     /// Runs `argv` to completion; kills it (SIGKILL, by pid) once `timeout` has passed.
-    static func execute(_ argv: [String], timeout: Duration = .seconds(10)) throws -> CommandResult {
+    static func execute(_ argv: [String], timeout: Duration = .seconds(60)) throws -> CommandResult {
         guard let program = argv.first, let path = which(program) else {
             throw LabError.launchFailed(command: argv, reason: "'\(argv.first ?? "")' not found in \(searchPath.joined(separator: ":"))")
         }
@@ -69,7 +69,7 @@ enum Command {
 
     /// Runs `argv` and returns its output; a non-zero exit throws `LabError.commandFailed`.
     @discardableResult
-    static func run(_ argv: [String], timeout: Duration = .seconds(10)) throws -> String {
+    static func run(_ argv: [String], timeout: Duration = .seconds(60)) throws -> String {
         let result = try execute(argv, timeout: timeout)
         guard result.status == 0 else {
             throw LabError.commandFailed(command: argv, status: result.status, output: result.output)

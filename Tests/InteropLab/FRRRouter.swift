@@ -68,7 +68,7 @@ public final class FRRRouter {
 
     /// `vtysh --vty_socket DIR -c C1 -c C2 ...` inside the namespace.
     @discardableResult
-    public func vtysh(_ commands: [String], timeout: Duration = .seconds(10)) throws -> String {
+    public func vtysh(_ commands: [String], timeout: Duration = .seconds(30)) throws -> String {
         try lab.run(namespace, ["vtysh", "--vty_socket", directory] + commands.flatMap { ["-c", $0] }, timeout: timeout)
     }
 
@@ -104,14 +104,14 @@ public final class FRRRouter {
     }
 
     /// Waits until the session with `addr` is in `state`.
-    public func waitForNeighbor(_ addr: String, _ state: String = "Established", timeout: Duration = .seconds(20)) async throws {
+    public func waitForNeighbor(_ addr: String, _ state: String = "Established", timeout: Duration = .seconds(45)) async throws {
         _ = try await waitForValue("frr neighbor \(addr) \(state)", timeout: timeout,
                                    { try neighborState(addr) }, until: { $0 == state })
     }
 
     /// Waits until the RIB of `afi` satisfies `accept`; returns that RIB.
     @discardableResult
-    public func waitForRoutes(afi: String = "ipv4", timeout: Duration = .seconds(20),
+    public func waitForRoutes(afi: String = "ipv4", timeout: Duration = .seconds(45),
                               _ accept: ([LearnedRoute]) -> Bool) async throws -> [LearnedRoute] {
         try await waitForValue("frr \(afi) RIB", timeout: timeout, interval: .milliseconds(500),
                                { try routes(afi: afi) }, until: accept)

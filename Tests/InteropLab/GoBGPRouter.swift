@@ -61,7 +61,7 @@ public final class GoBGPRouter {
 
     /// `gobgp --port PORT ARGS...` inside the namespace.
     @discardableResult
-    public func gobgp(_ args: [String], timeout: Duration = .seconds(10)) throws -> String {
+    public func gobgp(_ args: [String], timeout: Duration = .seconds(30)) throws -> String {
         try lab.run(namespace, ["gobgp", "--port", String(apiPort)] + args, timeout: timeout)
     }
 
@@ -101,14 +101,14 @@ public final class GoBGPRouter {
     }
 
     /// Waits until the session with `addr` is in `state` (polls every 500 ms).
-    public func waitForNeighbor(_ addr: String, _ state: String = "Established", timeout: Duration = .seconds(20)) async throws {
+    public func waitForNeighbor(_ addr: String, _ state: String = "Established", timeout: Duration = .seconds(45)) async throws {
         _ = try await waitForValue("gobgp neighbor \(addr) \(state)", timeout: timeout, interval: .milliseconds(500),
                                    { try neighborState(addr) }, until: { $0 == state })
     }
 
     /// Waits until the RIB of `family` satisfies `accept` (polls once a second); returns that RIB.
     @discardableResult
-    public func waitForRoutes(family: String = "ipv4", timeout: Duration = .seconds(20),
+    public func waitForRoutes(family: String = "ipv4", timeout: Duration = .seconds(45),
                               _ accept: ([LearnedRoute]) -> Bool) async throws -> [LearnedRoute] {
         try await waitForValue("gobgp \(family) RIB", timeout: timeout, interval: Self.ribQueryInterval,
                                { try routes(family: family) }, until: accept)

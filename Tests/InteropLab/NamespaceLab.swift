@@ -128,13 +128,13 @@ public final class NamespaceLab {
     /// For a daemon use `spawn`: Foundation notices a command's end only when every process that
     /// inherited it has exited, so `run(ns, ["sh", "-c", "daemon &"])` lasts until its timeout.
     @discardableResult
-    public func run(_ ns: String, _ args: [String], timeout: Duration = .seconds(10)) throws -> String {
+    public func run(_ ns: String, _ args: [String], timeout: Duration = .seconds(60)) throws -> String {
         try checkNamespace(ns)
         return try Command.run(["ip", "netns", "exec", ns] + args, timeout: timeout)
     }
 
     /// Like `run`, but returns the exit status instead of throwing on a non-zero one.
-    public func execute(_ ns: String, _ args: [String], timeout: Duration = .seconds(10)) throws -> CommandResult {
+    public func execute(_ ns: String, _ args: [String], timeout: Duration = .seconds(60)) throws -> CommandResult {
         try checkNamespace(ns)
         return try Command.execute(["ip", "netns", "exec", ns] + args, timeout: timeout)
     }
