@@ -176,7 +176,7 @@ let package = Package(
             swiftSettings: strict),
 
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
-        .target(name: "InteropLab", path: "Tests/InteropLab", swiftSettings: strict),
+        .target(name: "InteropLab", dependencies: ["Lab"], path: "Tests/InteropLab", swiftSettings: strict),
         .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
         // --- issue 8, CLI half: the control API client and the commands that use it ---
         // A typed client of every ControlAPI path over the agent's Unix socket (async-http-client, http+unix).

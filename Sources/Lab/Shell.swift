@@ -15,7 +15,7 @@ public struct CommandResult: Sendable, Equatable {
 /// hold our read end open.
 public enum Shell {
     /// Directories searched for a bare program name (root's usual PATH, sbin included).
-    static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+    static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/lib/frr"]
 
     /// The absolute path of `program`, or nil when it is not installed.
     public static func which(_ program: String) -> String? {

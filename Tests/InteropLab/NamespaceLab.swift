@@ -1,4 +1,5 @@
 import Foundation
+public import Lab
 #if canImport(Glibc)
 import Glibc
 #endif
