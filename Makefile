@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := pkg-config libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-
                    bird2 gobgpd frr tcpdump iputils-ping netcat-openbsd iperf3 etcd-server
 SOURCE_WARNINGS := grep -E '^/.*/(Sources|Tests)/[^ ]*: warning:'
 
-.PHONY: run test deps build build-tests bench fuzz fixtures corpus clean
+.PHONY: run test deps build build-tests bench bench-lab fuzz fixtures corpus clean
 
 # The agent on its embedded defaults (root; it changes the host it runs on, as a router does).
 # Extra options: make run ARGS="--peer 192.0.2.1,as=65000".
@@ -39,6 +39,11 @@ build-tests: deps
 # Benchmarks are release builds, run on demand (BENCHMARKS.md), never as timed tests.
 bench: deps
 	$(SWIFT) run -c release BGPWireBench
+
+# Issue 9's headline benchmarks in a lab of namespaces (root): throughput, convergence, scale.
+bench-lab: deps
+	$(SWIFT) build -c release --product routed --product routed-lab-bench
+	$$($(SWIFT) build -c release --show-bin-path)/routed-lab-bench $(ARGS)
 
 fuzz: deps
 	contrib/fuzz.sh 600

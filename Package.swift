@@ -206,6 +206,11 @@ let package = Package(
         .target(name: "Lab", swiftSettings: strict),
         // The five acceptance steps against a lab made by the Lab library, as `routed lab up` makes it.
         .testTarget(name: "LabTests", dependencies: ["Lab", "routed"], swiftSettings: strict),
+        // The headline benchmarks: throughput, convergence and scale in a lab (BENCHMARKS.md).
+        .executableTarget(name: "routed-lab-bench",
+                          dependencies: ["Lab", "AgentAPI", "AgentClient", "Netlink",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Benchmarks/LabBench", swiftSettings: strict),
         // --- end issue 9 ---
     ],
     swiftLanguageModes: [.v6]

@@ -67,9 +67,9 @@ extension LinuxDataplane {
             }
         }
 
-        // 3. Container side: one batch.
-        try Self.step("configure \(spec.interfaceName) in \(spec.namespacePath)") {
-            try container.netlink { nl in
+        // 3. Container side: one batch. Returns the container end's MAC for step 4.
+        let containerHardwareAddress = try Self.step("configure \(spec.interfaceName) in \(spec.namespacePath)") {
+            try container.netlink { nl -> [UInt8] in
                 guard let lo = try nl.link(named: "lo"), let eth = try nl.link(named: spec.interfaceName) else {
                     throw NetlinkError.malformed("\(spec.interfaceName) or lo missing right after creation")
                 }
@@ -97,18 +97,28 @@ extension LinuxDataplane {
                     ]
                 }
                 if let failure = try nl.execute(requests).first { throw failure.error }
+                return eth.hardwareAddress
             }
         }
 
-        // 4. The host route(s) to the endpoint, with routed's protocol number.
+        // 4. The host route(s) to the endpoint, with routed's protocol number, and a permanent
+        //    neighbour entry for its address (`ip neigh replace ADDR lladdr MAC dev H nud permanent`):
+        //    the first packet needs no ARP, and the entry does not count against the kernel's
+        //    neighbour table limit (gc_thresh3, 1,024 by default and shared by every namespace of
+        //    the machine), which learned entries for a thousand endpoints overflow ("neighbor table
+        //    overflow", sends fail with ENOBUFS until the garbage collector frees some).
         try Self.step("host route to \(spec.id)") {
             try host.netlink { nl in
                 var requests: [NetlinkRequest] = []
                 if let v4 = spec.ipv4 {
                     requests.append(.replaceRoute(Route(destination: .v4(IPv4Prefix(v4, length: 32)), scope: .link, interfaceIndex: hostLink.index)))
+                    requests.append(.replaceNeighbour(Neighbour(interfaceIndex: hostLink.index, address: .v4(v4),
+                                                                hardwareAddress: containerHardwareAddress)))
                 }
                 if let v6 = spec.ipv6 {
                     requests.append(.replaceRoute(Route(destination: .v6(IPv6Prefix(v6, length: 128)), interfaceIndex: hostLink.index)))
+                    requests.append(.replaceNeighbour(Neighbour(interfaceIndex: hostLink.index, address: .v6(v6),
+                                                                hardwareAddress: containerHardwareAddress)))
                 }
                 if let failure = try nl.execute(requests).first { throw failure.error }
             }

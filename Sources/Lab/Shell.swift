@@ -17,10 +17,24 @@ public enum Shell {
     /// Directories searched for a bare program name (root's usual PATH, sbin included).
     static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/lib/frr"]
 
-    /// The absolute path of `program`, or nil when it is not installed.
+    /// The absolute path of `program`, or nil when it is not installed. A path with a slash is
+    /// taken as it is (a relative one from the current directory), as a shell takes it.
     public static func which(_ program: String) -> String? {
-        if program.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
+        if program.contains("/") {
+            let absolute = program.hasPrefix("/") ? program : FileManager.default.currentDirectoryPath + "/" + program
+            return FileManager.default.isExecutableFile(atPath: absolute) ? lexicallyNormal(absolute) : nil
+        }
         return searchPath.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// `absolute` without `.` and `..` components and empty ones, symbolic links left as they are
+    /// (`/a/./b/../c` is `/a/c`).
+    static func lexicallyNormal(_ absolute: String) -> String {
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") where part != "." {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     /// Runs `argv` to completion; kills it (SIGKILL, by pid) once `timeout` has passed. Its output

@@ -51,6 +51,10 @@ struct LinuxDataplaneTests {
             #expect(routes.contains("10.20.0.3 dev \(b.hostInterface) scope link"))
             let inside = try lab.containers[0].ip("route", "show")
             #expect(inside.contains("default via 169.254.1.1 dev eth0 proto 201 onlink"))
+            // The host knows each endpoint's MAC without ARP: a permanent entry, the container end's address.
+            let mac = try lab.containers[0].ip("-o", "link", "show", "eth0").components(separatedBy: "link/ether ").last?.prefix(17) ?? ""
+            #expect(mac.count == 17)
+            #expect(try lab.host.ip("neigh", "show", "10.20.0.2").contains("10.20.0.2 dev \(a.hostInterface) lladdr \(mac) PERMANENT"))
         }
     }
 

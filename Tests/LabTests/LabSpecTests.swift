@@ -1,3 +1,4 @@
+import Foundation
 import Lab
 import Testing
 
@@ -72,5 +73,18 @@ struct LabSpecTests {
         #expect(text.contains("local 192.0.2.1 as 65000;") && !text.contains("rr client"))
         let rr = GatewayConfig.render(LabTopology(try LabSpec(hosts: 2, peering: .gatewayReflector)))
         #expect(rr.contains("local 192.0.2.1 as 64512;") && rr.contains("rr client;"))
+    }
+
+    @Test("a program is found on root's PATH, or as a path with a slash (relative ones from the current directory)")
+    func which() throws {
+        #expect(Shell.which("sh") == "/usr/bin/sh" || Shell.which("sh") == "/bin/sh")
+        #expect(Shell.which("no-such-program-routed") == nil)
+        // From the current directory up to / and down again (the working directory is never changed:
+        // the suite runs in parallel with others).
+        let up = String(repeating: "../", count: FileManager.default.currentDirectoryPath.split(separator: "/").count)
+        let sh = try #require(Shell.which("sh"))
+        #expect(Shell.which(up + sh.dropFirst()) == sh)
+        #expect(Shell.which("./" + up + "usr/../" + sh.dropFirst()) == sh)
+        #expect(Shell.which(up + "usr/bin/no-such-program-routed") == nil)
     }
 }
