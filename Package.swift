@@ -205,7 +205,7 @@ let package = Package(
         // `routed lab up|down|status`: hosts, a BIRD gateway, a client and agents in namespaces (Foundation only).
         .target(name: "Lab", swiftSettings: strict),
         // The five acceptance steps against a lab made by the Lab library, as `routed lab up` makes it.
-        .testTarget(name: "LabTests", dependencies: ["Lab", "routed"], swiftSettings: strict),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "routed", "routed-lab-bench"], swiftSettings: strict),
         // The headline benchmarks: throughput, convergence and scale in a lab (BENCHMARKS.md).
         .executableTarget(name: "routed-lab-bench",
                           dependencies: ["Lab", "AgentAPI", "AgentClient", "Netlink",
