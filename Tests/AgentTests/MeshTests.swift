@@ -161,6 +161,28 @@ struct MeshTests {
         #expect(await Self.peers(r) == ["10.99.0.2 ibgp", "10.99.0.3 ibgp"])
     }
 
+    @Test("at run time: `peer add` replaces a mesh peer, `peer del` of a mesh peer is refused, of a replaced one hands it back to the mesh")
+    func runTimePeersAndTheMesh() async throws {
+        let store = InMemoryDatastore()
+        try await store.heartbeat(host: "node-2", at: 1_000, bgpAddress: Self.a("10.99.0.2"), bgpPort: 179)
+        let r = try await Self.rig(store: store)
+        #expect(await Self.peers(r) == ["10.99.0.2 mesh"])
+
+        await #expect { try await r.agent.deletePeer("10.99.0.2") } throws: { error in
+            "\(error)".contains("mesh peer for host 'node-2'") && "\(error)".contains("routed peer add 10.99.0.2")
+                && APIErrorBody(error).kind == "conflict"
+        }
+        #expect(await Self.peers(r) == ["10.99.0.2 mesh"], "a refused delete changes nothing")
+
+        let info = try await r.agent.addPeer("10.99.0.2,as=64512,export=all")
+        #expect(info.type == "ibgp" && info.exportPolicy == "all")
+        await r.agent.heartbeat()
+        #expect(await Self.peers(r) == ["10.99.0.2 ibgp"], "the configured peer stays in place of the mesh one")
+
+        try await r.agent.deletePeer("10.99.0.2")
+        #expect(await Self.peers(r) == ["10.99.0.2 mesh"], "node-2 is still a live host: the mesh peers with it again")
+    }
+
     @Test("without --mesh, hosts in the datastore are not peered with")
     func noMesh() async throws {
         let store = InMemoryDatastore()

@@ -49,15 +49,30 @@ extension Agent {
         for name in [p.effectiveImport, p.effectiveExport] where RouteFilter(name: name, named: configuration.routePolicies) == nil {
             throw AgentError.invalidArgument("no route policy named '\(name)'; use \(RouteFilter.builtInNames.joined(separator: ", "))")
         }
+        // A host the mesh peers with: the explicit peer takes its place (as a `--peer` does at start).
+        if let mesh = meshPeers[p.address] {
+            do { try await speaker.removePeer(p.address) } catch RoutingError.unknownPeer { /* already gone */ }
+            meshPeers[p.address] = nil
+            logger.notice("mesh peer replaced by a configured peer", metadata: ["peer": "\(p)", "host": "\(mesh.host)"])
+        }
         try await speaker.addPeer(p)
         logger.notice("peer added", metadata: ["peer": "\(p)"])
         return await speaker.peers().first { $0.address == "\(p.address)" }!
     }
 
+    /// `routed peer del ADDRESS`. A mesh peer is refused: `--mesh` would add it back on the next
+    /// heartbeat; it goes when its host stops or expires. A configured peer whose address is also
+    /// a live host of the mesh is handed back to the mesh.
     public func deletePeer(_ text: String) async throws {
         guard let a = IPAddress(text) else { throw AgentError.invalidArgument("'\(text)' is not a peer address") }
+        if let mesh = meshPeers[a] {
+            throw AgentError.conflict("\(a) is the mesh peer for host '\(mesh.host)' (--mesh peers with every live host of the datastore), "
+                                      + "so it would come back at once; it goes when that host stops or expires. "
+                                      + "To set it up yourself, `routed peer add \(a),as=...` replaces the mesh session; to stop meshing, restart without --mesh")
+        }
         try await speaker.removePeer(a)
         logger.notice("peer removed", metadata: ["peer": "\(a)"])
+        await reconcileMesh()
     }
 
     public func ipamReport() async throws -> IPAMReport {
