@@ -15,11 +15,14 @@ struct Report {
         var s = "Run of \(ISO8601DateFormatter().string(from: date)), load average \(load) at the start, \(loadAfter) at the end; agents: \(routed)\n"
         if let t = throughput {
             let m = t.median, host = m[.hostToHost] ?? 0
-            s += "\n| iperf3, one TCP stream | runs (Gbit/s) | median | of host → host |\n|---|---|---|---|\n"
+            s += "\n| iperf3, one TCP stream | runs (Gbit/s) | median | median ÷ host → host | median of the per-run ratios |\n|---|---|---|---|---|\n"
+            let hostRuns = t.gbits[.hostToHost] ?? []
             for path in Throughput.Path.allCases {
-                let runs = (t.gbits[path] ?? []).map { String(format: "%.2f", $0) }.joined(separator: " ")
+                let runs = t.gbits[path] ?? []
                 let ratio = host > 0 ? String(format: "%.1f %%", 100 * (m[path] ?? 0) / host) : "?"
-                s += "| \(path.rawValue) | \(runs) | \(String(format: "%.2f", m[path] ?? 0)) | \(ratio) |\n"
+                // Run i of each path ran back to back, so their ratio cancels the machine's drift.
+                let perRun = Percentiles.median(zip(runs, hostRuns).filter { $0.1 > 0 }.map { $0.0 / $0.1 })
+                s += "| \(path.rawValue) | \(runs.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(String(format: "%.2f", m[path] ?? 0)) | \(ratio) | \(perRun.map { String(format: "%.1f %%", 100 * $0) } ?? "?") |\n"
             }
             if let r = m[.routed], let v = m[.vxlan], v > 0 {
                 s += "\nrouted ÷ VXLAN: \(String(format: "%.2f", r / v))×\n"
