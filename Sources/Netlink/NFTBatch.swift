@@ -174,13 +174,23 @@ public final class NFTBatch {
     // MARK: - Rules
 
     /// `add rule FAMILY TABLE CHAIN <expressions>` (appended).
-    public func addRule(chain: String, _ expressions: [NFTExpression], summary: @autoclosure @escaping () -> String = "") throws(NFTablesError) {
+    /// `comment`: the rule's `comment "..."` (user data, as nft writes it).
+    public func addRule(chain: String, _ expressions: [NFTExpression], comment: String? = nil,
+                        summary: @autoclosure @escaping () -> String = "") throws(NFTablesError) {
         try checkOpen()
         let r = nftnl_rule_alloc()!
         defer { nftnl_rule_free(r) }
         nftnl_rule_set_str(r, UInt16(NFTNL_RULE_TABLE.rawValue), table)
         nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), chain)
         nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
+        if let comment {
+            let u = nftnl_udata_buf_alloc(256)!
+            defer { nftnl_udata_buf_free(u) }
+            guard nftnl_udata_put_strz(u, UInt8(NFTNL_UDATA_RULE_COMMENT.rawValue), String(comment.prefix(127))) else {
+                throw .invalidArgument("rule of chain \(chain): comment does not fit")
+            }
+            nftnl_rule_set_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), nftnl_udata_buf_data(u), nftnl_udata_buf_len(u))
+        }
         for x in expressions { nftnl_rule_add_expr(r, try x.make()) }
         nftnl_rule_nlmsg_build_payload(header(NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND), r)
         finish { let t = summary(); return "add rule \($0) \(chain)" + (t.isEmpty ? "" : " \(t)") }

@@ -122,6 +122,14 @@ public enum LayoutRule: Hashable, Sendable {
     case count(PolicyAction, logPrefix: String?)
 }
 
+extension LayoutRule {
+    /// The rule's comment (`comment "p3"`: a destination rule holding policy 3's counter).
+    public var comment: String? {
+        if case .destination(let m) = self { return m.comment }
+        return nil
+    }
+}
+
 /// A chain: a base chain on a hook, or a regular chain reached by `goto`.
 public struct LayoutChain: Hashable, Sendable {
     public var hook: LayoutHook?

@@ -85,7 +85,7 @@ public enum RulesetProgram {
     }
 
     static func rules(_ chain: String, _ rs: [LayoutRule], into b: NFTBatch, ids: [String: UInt32]) throws(NFTablesError) {
-        for r in rs { try b.addRule(chain: chain, expressions(r, ids: ids), summary: r.nftText) }
+        for r in rs { try b.addRule(chain: chain, expressions(r, ids: ids), comment: r.comment, summary: r.nftText) }
     }
 
     static func lookup(_ map: String, _ ids: [String: UInt32], from: NFTRegister, into: NFTRegister?, inverted: Bool = false) -> NFTExpression {
@@ -138,9 +138,7 @@ public enum RulesetProgram {
         case .target(let t):
             return [.verdict(RoutedSets.verdict(t))]
         case .count(let action, let log):
-            var x: [NFTExpression] = [.counter]
-            if let log { x.append(.log(prefix: log)) }
-            return x + [.verdict(action == .allow ? .accept : .drop)]
+            return policy(action, logPrefix: log)
         }
     }
 }
@@ -155,6 +153,8 @@ extension RulesetProgram {
     /// [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ]                          tcp
     /// [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00005000 ]      dport 80
     /// [ immediate reg 0 goto p2 ]
+    ///   (a policy folded in: [ counter pkts 0 bytes 0 ] [ log prefix … ] [ immediate reg 0 drop ],
+    ///   and the rule's comment `pN` in its user data)
     /// ```
     static func destination(_ m: DestinationMatch) -> [NFTExpression] {
         let width = m.v6 ? 16 : 4
@@ -179,7 +179,19 @@ extension RulesetProgram {
                                          : .range(r0, from: RoutedSets.bigEndian(r.low), to: RoutedSets.bigEndian(r.high)))
             }
         }
-        return x + [.verdict(RoutedSets.verdict(m.target))]
+        switch m.verdict {
+        case .target(let t): x.append(.verdict(RoutedSets.verdict(t)))
+        case .policy(let p): x += policy(p.action, logPrefix: p.logPrefix)
+        }
+        return x
+    }
+
+    /// `counter [log prefix "..."] accept|drop`: chain `pN`, chain `unmatched`, or a policy
+    /// folded into a destination rule.
+    static func policy(_ action: PolicyAction, logPrefix: String?) -> [NFTExpression] {
+        var x: [NFTExpression] = [.counter]
+        if let logPrefix { x.append(.log(prefix: logPrefix)) }
+        return x + [.verdict(action == .allow ? .accept : .drop)]
     }
 }
 

@@ -29,6 +29,14 @@ struct EngineTests {
         ("stray /32 of web inside lamp's block", { e in try e.addMembership(IPPrefix("10.66.0.77/32")!, network: e.book.nid("web")) }),
         ("endpoint added inside its block", { e in try e.addEndpoint(LocalEndpoint(ifname: "hv2", addresses: [IPAddress("10.66.1.5")!], network: e.book.nid("lnmp"))) }),
         ("endpoint added outside every block", { e in try e.addEndpoint(LocalEndpoint(ifname: "hv3", addresses: [IPAddress("192.0.2.9")!], network: e.book.nid("web"))) }),
+        // Eight more /32s of lnmp make lamp's rules towards it more than `inlineLimit`: lamp
+        // switches to maps, whose elements `goto p1`/`goto p2`, so those chains appear; and back.
+        ("lnmp grows: lamp switches to maps, policy chains appear", { e in
+            for i in 0..<8 { try e.addMembership(IPPrefix("10.66.5.\(i * 2 + 1)/32")!, network: e.book.nid("lnmp")) }
+        }),
+        ("lnmp shrinks: lamp's rules again, policy chains gone", { e in
+            for i in 0..<8 { try e.removeMembership(IPPrefix("10.66.5.\(i * 2 + 1)/32")!, network: e.book.nid("lnmp")) }
+        }),
         ("network created with a block and a policy", { e in
             try e.edit { (b: inout PolicyBook) throws(PolicyError) in _ = try b.createNetwork("db") }
             try e.addMembership(IPPrefix("10.66.2.0/24")!, network: e.book.nid("db"))
@@ -111,10 +119,11 @@ struct EngineTests {
         let second = try EngineHost(namespace: ns.name)
         defer { second.stop() }
         var changed = book
-        try changed.add(changed.parse("deny web lnmp"))
+        let added = try changed.add(changed.parse("allow web lamp --proto tcp --port 22"))
         try second.run { try $0.start(book: changed, memberships: m, endpoints: eps) }
         let listing = ns.exec(["nft", "list", "table", "inet", "routed"]).out
-        #expect(listing.contains("comment \"deny web lnmp\""))
+        #expect(listing.contains("ip6 daddr fd00:66::1 tcp dport 22 counter packets 0 bytes 0 accept comment \"\(added.chainName)\""),
+                "the new policy, folded into web's rule towards lamp's endpoint")
         #expect(ns.exec(["nft", "list", "tables"]).out.split(separator: "\n").filter { $0.contains("routed") }.count == 1)
     }
 

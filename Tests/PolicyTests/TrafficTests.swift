@@ -40,7 +40,7 @@ struct TrafficTests {
         #expect(!lab.udp(1, 3) && !lab.udp(4, 2), "deny lamp lnmp blocks UDP both ways")
         #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
-        #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
+        #expect(lab.hits(policy: 1) > 0, "the policy's counter counts its drops")
         let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
         #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "nft list table inet routed shows the hits")
         if let kernel = lab.kernel {
@@ -53,7 +53,7 @@ struct TrafficTests {
         try lab.program { try $0.add($0.rule(.allow, from: "lamp", to: "lnmp", proto: "tcp", port: "8080")) }
         #expect(lab.tcp(1, 3, port: 8080) && lab.tcp(3, 1, port: 8080), "allow tcp 8080 under deny (both ways)")
         #expect(!lab.tcp(1, 3, port: 8081) && !lab.ping(1, 3), "everything else stays denied")
-        #expect(lab.counter(chain: "p2") > 0)
+        #expect(lab.hits(policy: 2) > 0)
 
         // --one-way: only lamp → lnmp is blocked; lnmp → lamp flows and its replies come back.
         try lab.program { book in
