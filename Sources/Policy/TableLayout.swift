@@ -72,10 +72,14 @@ public enum LayoutMapKind: Hashable, Sendable {
     /// `type ifname . ipv6_addr` (set).
     case spoof6
 
-    /// `size N` of the anti-spoofing sets: at most this many local workload interfaces. The
-    /// kernel sizes their hash tables from it when the table loads (10,000 endpoints in one
-    /// batch otherwise spend ~20 ms in `rhashtable_insert_slow` while the table grows).
-    public static let workloadLimit: UInt32 = 65536
+    /// `size N` of the anti-spoofing sets: at most this many local workload interfaces (and
+    /// IPv4, IPv6 addresses of them) on one host. The kernel sizes their hash tables from it
+    /// when the table loads (10,000 endpoints in one batch otherwise spend ~20 ms in
+    /// `rhashtable_insert_slow` while the table grows), and zeroes the bucket arrays of all
+    /// three sets on every full load: 16,384 (256 KB each) rather than 65,536 (1 MB each).
+    /// The kernel refuses more elements with ENFILE; the engine refuses them first with
+    /// `PolicyError.tooManyWorkloads`, which names this limit.
+    public static let workloadLimit: UInt32 = 16384
     /// `size N` of the set, when it has one.
     public var size: UInt32? { switch self { case .workloads, .spoof4, .spoof6: Self.workloadLimit; default: nil } }
 

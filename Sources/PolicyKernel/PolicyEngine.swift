@@ -71,6 +71,7 @@ public final class PolicyEngine {
         var eps: [String: LocalEndpoint] = [:]
         for e in endpoints { eps[e.ifname] = e }
         let r = PolicyCompiler.compile(book, memberships: memberships, endpoints: Array(eps.values))
+        try Self.checkWorkloadLimit(workloads: r.workloadInterfaces.count, v4: r.antiSpoof4.count, v6: r.antiSpoof6.count)
         let b = LayoutBuilder(Self.lite(r))
         var t = TableLayout()
         b.addDispatchMaps(into: &t)
@@ -102,6 +103,15 @@ public final class PolicyEngine {
         policyRefs = refs; policyUsers = users
         workloads = r.workloadInterfaces; antiSpoof4 = r.antiSpoof4; antiSpoof6 = r.antiSpoof6
         lastDiff = RulesetDiff()
+    }
+
+    /// Refuses, before anything is sent, more entries than the anti-spoofing sets hold (the
+    /// kernel's own refusal is a bare ENFILE).
+    static func checkWorkloadLimit(workloads: Int, v4: Int, v6: Int) throws(PolicyEngineError) {
+        let limit = LayoutMapKind.workloadLimit
+        for (set, n) in [("workloads", workloads), ("spoof4", v4), ("spoof6", v6)] where n > Int(limit) {
+            throw .policy(.tooManyWorkloads(set: set, count: n, limit: limit))
+        }
     }
 
     static func hostPrefix(_ a: IPAddress) -> IPPrefix {
@@ -192,6 +202,11 @@ public final class PolicyEngine {
         if let old { changes += old.addresses.map { (Self.hostPrefix($0), old.network, false) } }
         changes += e.addresses.map { (Self.hostPrefix($0), e.network, true) }
         let gone = old.map(Self.spoofElements) ?? [], came = Self.spoofElements(e)
+        func after(_ set: String, _ now: Int) -> Int {
+            now - gone.filter { Self.set(of: $0) == set }.count + came.filter { Self.set(of: $0) == set }.count
+        }
+        try Self.checkWorkloadLimit(workloads: after("workloads", workloads.count), v4: after("spoof4", antiSpoof4.count),
+                                    v6: after("spoof6", antiSpoof6.count))
         try commitAddresses(changes, spoof: (gone.filter { !came.contains($0) }, came.filter { !gone.contains($0) }))
         endpoints[e.ifname] = e
     }

@@ -17,6 +17,12 @@ public enum RulesetProgram {
     /// routed { ... }` in one batch, so there is no moment without filtering (a restart adopts
     /// whatever table a previous run left) and no other table is touched.
     public static func replace(with t: TableLayout, into b: NFTBatch) throws(NFTablesError) {
+        for name in t.orderedMapNames {
+            let m = t.maps[name]!
+            if let size = m.kind.size, m.elements.count > Int(size) {
+                throw .invalidArgument(PolicyError.tooManyWorkloads(set: name, count: m.elements.count, limit: size).description)
+            }
+        }
         try b.addTable()
         try b.deleteTable()
         try b.addTable()

@@ -100,6 +100,42 @@ struct EngineTests {
         #expect(try host.run { $0.book } == book, "the engine is unchanged")
     }
 
+    /// More local workloads than the anti-spoofing sets hold (`LayoutMapKind.workloadLimit`,
+    /// their `size`) is refused with an error naming the limit, before anything is sent: at
+    /// start and one endpoint at a time. The kernel itself would only say ENFILE.
+    @Test func theWorkloadLimitIsATypedErrorNamingIt() throws {
+        let ns = try TestNamespace("w")
+        defer { ns.delete() }
+        let host = try EngineHost(namespace: ns.name)
+        defer { host.stop() }
+        let (book, m, _) = try Self.start()
+        let limit = LayoutMapKind.workloadLimit
+        let eps = (0...Int(limit)).map { i in
+            LocalEndpoint(ifname: "w\(i)", addresses: [.v4(IPv4Address(0x0B00_0000 + UInt32(i)))], network: book.nid("lamp"))
+        }
+        let atStart = try host.run { (e: PolicyEngine) -> PolicyEngineError? in
+            do { try e.start(book: book, memberships: m, endpoints: eps); return nil } catch let x as PolicyEngineError { return x }
+        }
+        #expect(atStart == .policy(.tooManyWorkloads(set: "workloads", count: Int(limit) + 1, limit: limit)))
+        #expect(atStart.map { "\($0)" }?.contains("holds at most \(limit)") == true)
+        #expect(ns.exec(["nft", "list", "table", "inet", "routed"]).status != 0, "nothing was loaded")
+
+        try host.run { try $0.start(book: book, memberships: m, endpoints: Array(eps.dropLast())) }
+        let more = try host.run { (e: PolicyEngine) -> PolicyEngineError? in
+            do { try e.addEndpoint(eps.last!); return nil } catch let x as PolicyEngineError { return x }
+        }
+        #expect(more == .policy(.tooManyWorkloads(set: "workloads", count: Int(limit) + 1, limit: limit)))
+        #expect(try host.run { $0.endpoints.count } == Int(limit), "the engine is unchanged")
+        // What the kernel says to one element more than the set's size: ENFILE, no reason.
+        let kernel = try host.run { (e: PolicyEngine) throws -> NFTablesError? in
+            let b = NFTBatch(family: .inet, table: TableLayout.table)
+            try b.addElements(set: "workloads", RoutedSets.elements(.workload("w\(limit)")))
+            do { try e.programmer.socket.apply(b); return nil } catch let x as NFTablesError { return x }
+        }
+        guard case .rejected(let failures)? = kernel else { Issue.record("expected ENFILE, got \(String(describing: kernel))"); return }
+        #expect(failures.first?.errno == ENFILE)
+    }
+
     /// A restart: a new engine (new socket, same kernel) adopts the table the previous run left,
     /// in one batch that deletes and rebuilds it — the old table filters until the commit.
     @Test func aRestartReplacesTheTableInOneBatch() throws {
