@@ -186,8 +186,14 @@ public final class NFTBatch {
     /// into the buffer (`NFTExpressionWire.swift`), no libnftnl object.
     public func addRule(chain: String, _ expressions: [NFTExpression], comment: String? = nil,
                         summary: @autoclosure @escaping () -> String = "") throws(NFTablesError) {
-        try checkOpen()
         for x in expressions { try x.validate() }
+        try addRule(chain: chain, comment: comment, summary: summary()) { w in for x in expressions { w.add(x) } }
+    }
+
+    /// `add rule FAMILY TABLE CHAIN ...` with the expressions `write` writes in place.
+    public func addRule(chain: String, comment: String? = nil, summary: @autoclosure @escaping () -> String = "",
+                        _ write: (NFTRuleWriter) -> Void) throws(NFTablesError) {
+        try checkOpen()
         let nlh = header(NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND)
         mnl_attr_put_strz(nlh, UInt16(NFTA_RULE_TABLE.rawValue), table)
         mnl_attr_put_strz(nlh, UInt16(NFTA_RULE_CHAIN.rawValue), chain)
@@ -200,7 +206,7 @@ public final class NFTBatch {
             u.withUnsafeBytes { mnl_attr_put(nlh, UInt16(NFTA_RULE_USERDATA.rawValue), $0.count, $0.baseAddress) }
         }
         let list = mnl_attr_nest_start(nlh, UInt16(NFTA_RULE_EXPRESSIONS.rawValue))
-        for x in expressions { x.put(nlh) }
+        write(NFTRuleWriter(nlh: nlh))
         mnl_attr_nest_end(nlh, list)
         guard nlh.pointee.nlmsg_len < 64 * 1024 else {
             throw .invalidArgument("rule of chain \(chain): \(nlh.pointee.nlmsg_len) bytes (limit 64 KiB)")

@@ -92,3 +92,76 @@ extension NFTExpression {
         mnl_attr_nest_end(nlh, elem)
     }
 }
+
+/// Writes one rule's expressions in place, from integers rather than byte arrays: the hot path
+/// of a full load (`NFTBatch.addRule(chain:comment:summary:_:)`). Each call writes exactly
+/// the bytes of the `NFTExpression` it names (`NFTRuleEncodingTests` compares them).
+public struct NFTRuleWriter {
+    let nlh: UnsafeMutablePointer<nlmsghdr>
+
+    /// Any expression, through its enum form.
+    public func add(_ x: NFTExpression) { x.put(nlh) }
+
+    private func expression(_ name: StaticString, _ body: () -> Void) {
+        let elem = mnl_attr_nest_start(nlh, UInt16(NFTA_LIST_ELEM.rawValue))
+        mnl_attr_put(nlh, UInt16(NFTA_EXPR_NAME.rawValue), name.utf8CodeUnitCount + 1, name.utf8Start)
+        let data = mnl_attr_nest_start(nlh, UInt16(NFTA_EXPR_DATA.rawValue))
+        body()
+        mnl_attr_nest_end(nlh, data)
+        mnl_attr_nest_end(nlh, elem)
+    }
+    private func u32(_ type: Int, _ v: UInt32) { mnl_attr_put_u32(nlh, UInt16(type), v.bigEndian) }
+    private func value<T: FixedWidthInteger>(_ type: Int, bigEndian v: T) {
+        let nest = mnl_attr_nest_start(nlh, UInt16(type))
+        withUnsafeBytes(of: v.bigEndian) { mnl_attr_put(nlh, UInt16(NFTA_DATA_VALUE.rawValue), $0.count, $0.baseAddress) }
+        mnl_attr_nest_end(nlh, nest)
+    }
+
+    /// `.meta(key, into: reg)`.
+    public func meta(_ key: NFTMetaKey, into reg: NFTRegister) {
+        expression("meta") { u32(Int(NFTA_META_KEY.rawValue), key.rawValue); u32(Int(NFTA_META_DREG.rawValue), reg.rawValue) }
+    }
+    /// `.payload(base, offset:, length:, into:)`.
+    public func payload(_ base: NFTPayloadBase, offset: UInt32, length: UInt32, into reg: NFTRegister) {
+        expression("payload") {
+            u32(Int(NFTA_PAYLOAD_DREG.rawValue), reg.rawValue); u32(Int(NFTA_PAYLOAD_BASE.rawValue), base.rawValue)
+            u32(Int(NFTA_PAYLOAD_OFFSET.rawValue), offset); u32(Int(NFTA_PAYLOAD_LEN.rawValue), length)
+        }
+    }
+    /// `.compare(reg, equal:, bytes of v in network order)`.
+    public func compare<T: FixedWidthInteger>(_ reg: NFTRegister, equal: Bool, bigEndian v: T) {
+        expression("cmp") {
+            u32(Int(NFTA_CMP_SREG.rawValue), reg.rawValue)
+            u32(Int(NFTA_CMP_OP.rawValue), equal ? UInt32(NFT_CMP_EQ.rawValue) : UInt32(NFT_CMP_NEQ.rawValue))
+            value(Int(NFTA_CMP_DATA.rawValue), bigEndian: v)
+        }
+    }
+    /// `.bitwise(reg, mask: bytes of mask in network order, xor: zeros)`.
+    public func mask<T: FixedWidthInteger>(_ reg: NFTRegister, bigEndian mask: T) {
+        expression("bitwise") {
+            u32(Int(NFTA_BITWISE_SREG.rawValue), reg.rawValue); u32(Int(NFTA_BITWISE_DREG.rawValue), reg.rawValue)
+            u32(Int(NFTA_BITWISE_LEN.rawValue), UInt32(MemoryLayout<T>.size))
+            value(Int(NFTA_BITWISE_MASK.rawValue), bigEndian: mask); value(Int(NFTA_BITWISE_XOR.rawValue), bigEndian: T.zero)
+        }
+    }
+    /// `.range(reg, from:, to:)` of two values in network order.
+    public func range<T: FixedWidthInteger>(_ reg: NFTRegister, bigEndian from: T, _ to: T) {
+        expression("range") {
+            u32(Int(NFTA_RANGE_SREG.rawValue), reg.rawValue); u32(Int(NFTA_RANGE_OP.rawValue), UInt32(NFT_RANGE_EQ.rawValue))
+            value(Int(NFTA_RANGE_FROM_DATA.rawValue), bigEndian: from); value(Int(NFTA_RANGE_TO_DATA.rawValue), bigEndian: to)
+        }
+    }
+    /// `.counter`.
+    public func counter() { expression("counter") {} }
+    /// `.log(prefix:)`.
+    public func log(prefix: String) { expression("log") { mnl_attr_put_strz(nlh, UInt16(NFTA_LOG_PREFIX.rawValue), prefix) } }
+    /// `.verdict(v)`.
+    public func verdict(_ v: NFTVerdict) {
+        expression("immediate") {
+            u32(Int(NFTA_IMMEDIATE_DREG.rawValue), NFTRegister.verdict.rawValue)
+            let d = mnl_attr_nest_start(nlh, UInt16(NFTA_IMMEDIATE_DATA.rawValue))
+            NFTBatch.putVerdict(nlh, v)
+            mnl_attr_nest_end(nlh, d)
+        }
+    }
+}

@@ -154,12 +154,13 @@ public struct LayoutChain: Hashable, Sendable {
 /// forward:           ct state established,related accept
 ///                    ip saddr vmap @src4                 → jump from-<S>      (interval map, total)
 ///                    goto unmatched                      (where a from-<S> that decides nothing returns)
-/// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] goto pN | accept   (≤ inlineLimit rules)
+/// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] counter [log] accept|drop comment "pN"
+///                    ip daddr D accept                   (≤ inlineLimit rules; policy N folded in)
 /// from-<S> (large):  ip daddr vmap @dst4-<S>             → accept | goto pN | goto pair-<S>-<D>
 /// pair-<S>-<D>:      meta l4proto . th dport vmap @ports-<S>-<D>
 ///                    meta l4proto vmap @protos-<S>-<D>
 ///                    goto pN | accept | goto unmatched
-/// pN:                counter [log] accept|drop
+/// pN:                counter [log] accept|drop          (only while a map or pair chain reaches it)
 /// unmatched:         counter accept|drop                 (the default action)
 /// input:             ip saddr vmap @to-host4             (sources' verdicts towards `host`)
 /// output:            ip daddr vmap @dst4-00000002        (the map of source `host`)

@@ -37,6 +37,30 @@ import PolicyKernel
         #expect(ours == reference, "ours \(ours.map { String($0, radix: 16) })\nlibnftnl \(reference.map { String($0, radix: 16) })")
     }
 
+    /// A destination rule is written from integers on the full load's hot path; the bytes are
+    /// those of its expressions (`RulesetProgram.destination`), for every form: a prefix, a
+    /// single address, a range, IPv6, a protocol, a port, a port range, a policy with a log.
+    @Test(arguments: [
+        DestinationMatch(v6: false, first: 0x0A00_0100, last: 0x0A00_01FF, proto: .tcp, ports: try! PortRange(8000, 8080),
+                         verdict: .policy(PolicyVerdict(id: PolicyID(rawValue: 3), action: .allow, log: true))),
+        DestinationMatch(v6: false, first: 0xC000_020A, last: 0xC000_020A, verdict: .target(.accept)),
+        DestinationMatch(v6: false, first: 0x0A00_0000, last: 0x0A00_004C, proto: .udp,
+                         verdict: .policy(PolicyVerdict(id: PolicyID(rawValue: 4), action: .deny, log: false))),
+        DestinationMatch(v6: true, first: UInt128(0x2001_0db8_0001_0000) << 64, last: UInt128(0x2001_0db8_0001_0000) << 64 | UInt128(UInt64.max),
+                         proto: .tcp, ports: try! PortRange(80, 80), verdict: .target(.chain("p2"))),
+        DestinationMatch(v6: true, first: 1, last: 9, proto: .icmpv6, verdict: .target(.jump("from-1"))),
+        DestinationMatch(v6: false, first: 0x0A00_0010, last: 0x0A00_001F, proto: .tcp, ports: try! PortRange(1002, 1002),
+                         verdict: .policy(PolicyVerdict(id: PolicyID(rawValue: 1002), action: .allow, log: false))),
+    ])
+    func aDestinationRuleWrittenInPlaceIsItsExpressions(match: DestinationMatch) throws {
+        let inPlace = NFTBatch(family: .inet, table: "routed", firstSequence: 1)
+        let rule = LayoutRule.destination(match)
+        try RulesetProgram.rules("from-1", [rule], into: inPlace, ids: [:])
+        let viaEnum = NFTBatch(family: .inet, table: "routed", firstSequence: 1)
+        try viaEnum.addRule(chain: "from-1", RulesetProgram.expressions(rule), comment: rule.comment)
+        #expect(inPlace.messageBytes[1] == viaEnum.messageBytes[1])
+    }
+
     /// Every rule of the representative table, as `RulesetProgram` makes it.
     @Test func everyRuleOfTheRepresentativeTable() throws {
         let t = try NFTKernelTests.model().layout
