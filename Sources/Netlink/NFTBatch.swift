@@ -78,7 +78,7 @@ public final class NFTBatch {
         buffer = b; capacity = bigger
     }
 
-    private func header(_ type: nf_tables_msg_types, flags: Int32) -> UnsafeMutablePointer<nlmsghdr> {
+    func header(_ type: nf_tables_msg_types, flags: Int32) -> UnsafeMutablePointer<nlmsghdr> {
         reserve()
         return nftnl_nlmsg_build_hdr((buffer + length).assumingMemoryBound(to: CChar.self), UInt16(type.rawValue),
                                      family.rawValue, UInt16(flags), nextSequence)
@@ -88,7 +88,7 @@ public final class NFTBatch {
     var qualifiedTable: String { "\(family.name) \(table)" }
 
     /// `describe` gets `qualifiedTable` and must not capture the batch (it would never be freed).
-    private func finish(command: Bool = true, _ describe: @escaping (_ table: String) -> String) {
+    func finish(command: Bool = true, _ describe: @escaping (_ table: String) -> String) {
         let h = (buffer + length).assumingMemoryBound(to: nlmsghdr.self)
         if command { lastCommandOffset = length }
         length += netlinkAlign(Int(h.pointee.nlmsg_len))
@@ -96,7 +96,7 @@ public final class NFTBatch {
         descriptions.append(describe)
     }
 
-    private func checkOpen() throws(NFTablesError) {
+    func checkOpen() throws(NFTablesError) {
         if ended { throw .invalidArgument("the batch is already closed") }
     }
 
@@ -295,21 +295,7 @@ public final class NFTBatch {
             let list = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))
             for (i, e) in elements[start..<end].enumerated() {
                 let item = mnl_attr_nest_start(nlh, UInt16(i + 1))
-                if e.intervalEnd {
-                    mnl_attr_put_u32(nlh, UInt16(NFTA_SET_ELEM_FLAGS.rawValue), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue).bigEndian)
-                }
-                Self.putData(nlh, UInt16(NFTA_SET_ELEM_KEY.rawValue), e.key)
-                if let k = e.keyEnd { Self.putData(nlh, UInt16(NFTA_SET_ELEM_KEY_END.rawValue), k) }
-                if type == NFT_MSG_NEWSETELEM {
-                    switch e.value {
-                    case .none: break
-                    case .data(let d): Self.putData(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue), d)
-                    case .verdict(let v):
-                        let data = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue))
-                        Self.putVerdict(nlh, v)
-                        mnl_attr_nest_end(nlh, data)
-                    }
-                }
+                Self.putElement(nlh, e, adding: type == NFT_MSG_NEWSETELEM)
                 mnl_attr_nest_end(nlh, item)
             }
             mnl_attr_nest_end(nlh, list)
@@ -320,6 +306,24 @@ public final class NFTBatch {
             let (first, count) = (start, elements.count)
             finish { "\(verb) element \($0) \(name) (elements \(first)..<\(end) of \(count))" }
             start = end
+        }
+    }
+
+    /// The attributes of one element inside its list item (its value only when `adding`).
+    static func putElement(_ nlh: UnsafeMutablePointer<nlmsghdr>, _ e: NFTElement, adding: Bool) {
+        if e.intervalEnd {
+            mnl_attr_put_u32(nlh, UInt16(NFTA_SET_ELEM_FLAGS.rawValue), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue).bigEndian)
+        }
+        putData(nlh, UInt16(NFTA_SET_ELEM_KEY.rawValue), e.key)
+        if let k = e.keyEnd { putData(nlh, UInt16(NFTA_SET_ELEM_KEY_END.rawValue), k) }
+        guard adding else { return }
+        switch e.value {
+        case .none: break
+        case .data(let d): putData(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue), d)
+        case .verdict(let v):
+            let data = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue))
+            putVerdict(nlh, v)
+            mnl_attr_nest_end(nlh, data)
         }
     }
 

@@ -128,24 +128,37 @@ public struct NFTRuleWriter {
             u32(Int(NFTA_PAYLOAD_OFFSET.rawValue), offset); u32(Int(NFTA_PAYLOAD_LEN.rawValue), length)
         }
     }
+    // Concrete overloads: generic public functions called from another module are not
+    // specialized there and look up generic metadata on every call.
+    /// `.compare(reg, equal:, [v])`.
+    public func compare(_ reg: NFTRegister, equal: Bool, bigEndian v: UInt8) { compareValue(reg, equal: equal, bigEndian: v) }
     /// `.compare(reg, equal:, bytes of v in network order)`.
-    public func compare<T: FixedWidthInteger>(_ reg: NFTRegister, equal: Bool, bigEndian v: T) {
+    public func compare(_ reg: NFTRegister, equal: Bool, bigEndian v: UInt16) { compareValue(reg, equal: equal, bigEndian: v) }
+    public func compare(_ reg: NFTRegister, equal: Bool, bigEndian v: UInt32) { compareValue(reg, equal: equal, bigEndian: v) }
+    public func compare(_ reg: NFTRegister, equal: Bool, bigEndian v: UInt128) { compareValue(reg, equal: equal, bigEndian: v) }
+    /// `.bitwise(reg, mask: bytes of mask in network order, xor: zeros)`.
+    public func mask(_ reg: NFTRegister, bigEndian m: UInt32) { maskValue(reg, bigEndian: m) }
+    public func mask(_ reg: NFTRegister, bigEndian m: UInt128) { maskValue(reg, bigEndian: m) }
+    /// `.range(reg, from:, to:)` of two values in network order.
+    public func range(_ reg: NFTRegister, bigEndian from: UInt16, _ to: UInt16) { rangeValue(reg, bigEndian: from, to) }
+    public func range(_ reg: NFTRegister, bigEndian from: UInt32, _ to: UInt32) { rangeValue(reg, bigEndian: from, to) }
+    public func range(_ reg: NFTRegister, bigEndian from: UInt128, _ to: UInt128) { rangeValue(reg, bigEndian: from, to) }
+
+    private func compareValue<T: FixedWidthInteger>(_ reg: NFTRegister, equal: Bool, bigEndian v: T) {
         expression("cmp") {
             u32(Int(NFTA_CMP_SREG.rawValue), reg.rawValue)
             u32(Int(NFTA_CMP_OP.rawValue), equal ? UInt32(NFT_CMP_EQ.rawValue) : UInt32(NFT_CMP_NEQ.rawValue))
             value(Int(NFTA_CMP_DATA.rawValue), bigEndian: v)
         }
     }
-    /// `.bitwise(reg, mask: bytes of mask in network order, xor: zeros)`.
-    public func mask<T: FixedWidthInteger>(_ reg: NFTRegister, bigEndian mask: T) {
+    private func maskValue<T: FixedWidthInteger>(_ reg: NFTRegister, bigEndian mask: T) {
         expression("bitwise") {
             u32(Int(NFTA_BITWISE_SREG.rawValue), reg.rawValue); u32(Int(NFTA_BITWISE_DREG.rawValue), reg.rawValue)
             u32(Int(NFTA_BITWISE_LEN.rawValue), UInt32(MemoryLayout<T>.size))
             value(Int(NFTA_BITWISE_MASK.rawValue), bigEndian: mask); value(Int(NFTA_BITWISE_XOR.rawValue), bigEndian: T.zero)
         }
     }
-    /// `.range(reg, from:, to:)` of two values in network order.
-    public func range<T: FixedWidthInteger>(_ reg: NFTRegister, bigEndian from: T, _ to: T) {
+    private func rangeValue<T: FixedWidthInteger>(_ reg: NFTRegister, bigEndian from: T, _ to: T) {
         expression("range") {
             u32(Int(NFTA_RANGE_SREG.rawValue), reg.rawValue); u32(Int(NFTA_RANGE_OP.rawValue), UInt32(NFT_RANGE_EQ.rawValue))
             value(Int(NFTA_RANGE_FROM_DATA.rawValue), bigEndian: from); value(Int(NFTA_RANGE_TO_DATA.rawValue), bigEndian: to)

@@ -54,6 +54,23 @@ public enum RoutedSets {
         }
     }
 
+    /// `elements(e)` written in place (the full load's path): the same bytes.
+    public static func write(_ e: LayoutElement, _ w: inout NFTElementWriter) {
+        switch e {
+        case .address4(let first, let last, let to):
+            w.add(ipv4: first, verdict: verdict(to))
+            if last != .max { w.add(ipv4: last + 1, intervalEnd: true) }
+        case .address6(let first, let last, let to):
+            w.add(ipv6: first, verdict: verdict(to))
+            if last != .max { w.add(ipv6: last + 1, intervalEnd: true) }
+        case .workload(let name): w.add(ifname: name)
+        case .spoof4(let name, let a): w.add(ifname: name, ipv4: a.value)
+        case .spoof6(let name, let a): w.add(ifname: name, ipv6: UInt128(a.high) << 64 | UInt128(a.low))
+        case .port, .proto:
+            for x in elements(e) { w.add(x) }
+        }
+    }
+
     /// A map value: `accept` or `goto CHAIN`.
     public static func verdict(_ t: LayoutTarget) -> NFTVerdict {
         switch t { case .accept: .accept; case .chain(let c): .goto(c); case .jump(let c): .jump(c) }

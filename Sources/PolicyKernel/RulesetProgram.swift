@@ -33,15 +33,16 @@ public enum RulesetProgram {
         for name in t.orderedMapNames { try declare(name, t.maps[name]!.kind, into: b, ids: &ids) }
         let chains = t.orderedChainNames
         for name in chains { try b.addChain(chain(name, t.chains[name]!)) }
-        var scratch: [NFTElement] = []
         for name in t.orderedMapNames {
             let m = t.maps[name]!
             guard !m.elements.isEmpty else { continue }
-            scratch.removeAll(keepingCapacity: true)
             // Interval maps in ascending order; `nft list` shows a pipapo map in insertion order.
-            let els = m.kind.isInterval ? LayoutElement.ordered(m.elements) : Array(m.elements)
-            for e in els { RoutedSets.append(e, to: &scratch) }
-            try b.addElements(set: name, setID: ids[name], scratch)
+            if m.kind.isInterval {
+                let els = LayoutElement.ordered(m.elements)
+                try b.addElements(set: name, setID: ids[name]) { w in for e in els { RoutedSets.write(e, &w) } }
+            } else {
+                try b.addElements(set: name, setID: ids[name]) { w in for e in m.elements { RoutedSets.write(e, &w) } }
+            }
         }
         for name in chains { try rules(name, t.chains[name]!.rules, into: b, ids: ids) }
     }

@@ -2,6 +2,7 @@ import Testing
 import Netlink
 import Policy
 import PolicyKernel
+import IPAddressing
 
 /// Rules are written straight into the batch with libmnl; the bytes are exactly what libnftnl
 /// builds for the same rule (a rule object, an object per expression), for every kind of
@@ -76,5 +77,39 @@ import PolicyKernel
             }
         }
         #expect(rules > 30)
+    }
+}
+
+/// Elements written in place (the full load's path) are the bytes of the same elements built
+/// as `NFTElement`s, cut into the same messages.
+@Suite struct NFTElementWriterTests {
+    static func both(_ set: String, _ els: [LayoutElement], setID: UInt32? = 3) throws -> ([[UInt8]], [[UInt8]]) {
+        let inPlace = NFTBatch(family: .inet, table: "routed", firstSequence: 1)
+        try inPlace.addElements(set: set, setID: setID) { w in for e in els { RoutedSets.write(e, &w) } }
+        let viaArray = NFTBatch(family: .inet, table: "routed", firstSequence: 1)
+        try viaArray.addElements(set: set, setID: setID, els.flatMap(RoutedSets.elements))
+        return (inPlace.messageBytes, viaArray.messageBytes)
+    }
+
+    @Test func everyMapOfTheRepresentativeTable() throws {
+        let t = try NFTKernelTests.model().layout
+        for name in t.orderedMapNames {
+            let (a, b) = try Self.both(name, LayoutElement.ordered(t.maps[name]!.elements))
+            #expect(a == b, "\(name)")
+        }
+    }
+
+    /// 600 addresses and interfaces: three messages each (256 per message), the same cut.
+    @Test func largeSetsAreCutTheSameWay() throws {
+        let spoof = (0..<600).map { LayoutElement.spoof4("rdb\($0)", IPv4Address(0x0A00_0000 + UInt32($0))) }
+        let (a, b) = try Self.both("spoof4", spoof, setID: nil)
+        #expect(a.count == 4 && a == b)   // batch begin + 3 messages
+        let src = (0..<600).map { LayoutElement.address4(first: UInt32($0) * 16, last: UInt32($0) * 16 + 15, .jump("from-00000001")) }
+        let (c, d) = try Self.both("src4", src)
+        #expect(c.count == 6 && c == d)   // 1,200 kernel elements: 5 messages
+        let six = (0..<3).map { LayoutElement.spoof6("rdb\($0)", IPv6Address(high: 0x2001_0db8_0000_0000, low: UInt64($0))) }
+        + [LayoutElement.workload("rdb1"), .address6(first: 0, last: 9, .accept)]
+        let (e, f) = try Self.both("mixed", six)
+        #expect(e == f)
     }
 }
