@@ -29,7 +29,7 @@ public final class NFTBatch {
         self.family = family; self.table = table
         self.firstSequence = firstSequence ?? UInt32(truncatingIfNeeded: time(nil)) &* 1000
         capacity = 256 * 1024
-        buffer = .allocate(byteCount: capacity, alignment: 8)
+        buffer = Self.zeroed(capacity)
         reserve()
         _ = nftnl_batch_begin(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
         finish(command: false) { _ in "batch begin" }
@@ -37,12 +37,20 @@ public final class NFTBatch {
 
     deinit { buffer.deallocate() }
 
+    /// A zeroed buffer: libmnl 1.0.4 leaves attribute padding as it finds it, and the kernel
+    /// should see the same bytes for the same batch (as libnftnl's zeroed buffers give).
+    private static func zeroed(_ bytes: Int) -> UnsafeMutableRawPointer {
+        let b = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
+        b.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        return b
+    }
+
     /// Makes room for `bytes` more bytes of messages at once (a full load knows its size
     /// roughly), instead of doubling and copying the buffer as it fills.
     public func reserveCapacity(_ bytes: Int) {
         guard capacity - length < bytes + Self.headroom else { return }
         let bigger = length + bytes + Self.headroom
-        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        let b = Self.zeroed(bigger)
         b.copyMemory(from: buffer, byteCount: length)
         buffer.deallocate()
         buffer = b; capacity = bigger
@@ -64,13 +72,13 @@ public final class NFTBatch {
     private func reserve() {
         guard capacity - length < Self.headroom else { return }
         let bigger = max(capacity * 2, length + Self.headroom)
-        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        let b = Self.zeroed(bigger)
         b.copyMemory(from: buffer, byteCount: length)
         buffer.deallocate()
         buffer = b; capacity = bigger
     }
 
-    private func header(_ type: nf_tables_msg_types, flags: Int32) -> UnsafeMutablePointer<nlmsghdr> {
+    func header(_ type: nf_tables_msg_types, flags: Int32) -> UnsafeMutablePointer<nlmsghdr> {
         reserve()
         return nftnl_nlmsg_build_hdr((buffer + length).assumingMemoryBound(to: CChar.self), UInt16(type.rawValue),
                                      family.rawValue, UInt16(flags), nextSequence)
@@ -80,7 +88,7 @@ public final class NFTBatch {
     var qualifiedTable: String { "\(family.name) \(table)" }
 
     /// `describe` gets `qualifiedTable` and must not capture the batch (it would never be freed).
-    private func finish(command: Bool = true, _ describe: @escaping (_ table: String) -> String) {
+    func finish(command: Bool = true, _ describe: @escaping (_ table: String) -> String) {
         let h = (buffer + length).assumingMemoryBound(to: nlmsghdr.self)
         if command { lastCommandOffset = length }
         length += netlinkAlign(Int(h.pointee.nlmsg_len))
@@ -88,7 +96,7 @@ public final class NFTBatch {
         descriptions.append(describe)
     }
 
-    private func checkOpen() throws(NFTablesError) {
+    func checkOpen() throws(NFTablesError) {
         if ended { throw .invalidArgument("the batch is already closed") }
     }
 
@@ -174,15 +182,35 @@ public final class NFTBatch {
     // MARK: - Rules
 
     /// `add rule FAMILY TABLE CHAIN <expressions>` (appended).
-    public func addRule(chain: String, _ expressions: [NFTExpression], summary: @autoclosure @escaping () -> String = "") throws(NFTablesError) {
+    /// `comment`: the rule's `comment "..."` (user data, as nft writes it). Written straight
+    /// into the buffer (`NFTExpressionWire.swift`), no libnftnl object.
+    public func addRule(chain: String, _ expressions: [NFTExpression], comment: String? = nil,
+                        summary: @autoclosure @escaping () -> String = "") throws(NFTablesError) {
+        for x in expressions { try x.validate() }
+        try addRule(chain: chain, comment: comment, summary: summary()) { w in for x in expressions { w.add(x) } }
+    }
+
+    /// `add rule FAMILY TABLE CHAIN ...` with the expressions `write` writes in place.
+    public func addRule(chain: String, comment: String? = nil, summary: @autoclosure @escaping () -> String = "",
+                        _ write: (NFTRuleWriter) -> Void) throws(NFTablesError) {
         try checkOpen()
-        let r = nftnl_rule_alloc()!
-        defer { nftnl_rule_free(r) }
-        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_TABLE.rawValue), table)
-        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), chain)
-        nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
-        for x in expressions { nftnl_rule_add_expr(r, try x.make()) }
-        nftnl_rule_nlmsg_build_payload(header(NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND), r)
+        let nlh = header(NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND)
+        mnl_attr_put_strz(nlh, UInt16(NFTA_RULE_TABLE.rawValue), table)
+        mnl_attr_put_strz(nlh, UInt16(NFTA_RULE_CHAIN.rawValue), chain)
+        if let comment {
+            // One record: NFTNL_UDATA_RULE_COMMENT, its length, the text and its zero.
+            var u: [UInt8] = [UInt8(NFTNL_UDATA_RULE_COMMENT.rawValue), 0]
+            u.append(contentsOf: comment.utf8.prefix(127))
+            u.append(0)
+            u[1] = UInt8(u.count - 2)
+            u.withUnsafeBytes { mnl_attr_put(nlh, UInt16(NFTA_RULE_USERDATA.rawValue), $0.count, $0.baseAddress) }
+        }
+        let list = mnl_attr_nest_start(nlh, UInt16(NFTA_RULE_EXPRESSIONS.rawValue))
+        write(NFTRuleWriter(nlh: nlh))
+        mnl_attr_nest_end(nlh, list)
+        guard nlh.pointee.nlmsg_len < 64 * 1024 else {
+            throw .invalidArgument("rule of chain \(chain): \(nlh.pointee.nlmsg_len) bytes (limit 64 KiB)")
+        }
         finish { let t = summary(); return "add rule \($0) \(chain)" + (t.isEmpty ? "" : " \(t)") }
     }
 
@@ -267,24 +295,7 @@ public final class NFTBatch {
             let list = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))
             for (i, e) in elements[start..<end].enumerated() {
                 let item = mnl_attr_nest_start(nlh, UInt16(i + 1))
-                if e.intervalEnd {
-                    mnl_attr_put_u32(nlh, UInt16(NFTA_SET_ELEM_FLAGS.rawValue), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue).bigEndian)
-                }
-                Self.putData(nlh, UInt16(NFTA_SET_ELEM_KEY.rawValue), e.key)
-                if let k = e.keyEnd { Self.putData(nlh, UInt16(NFTA_SET_ELEM_KEY_END.rawValue), k) }
-                if type == NFT_MSG_NEWSETELEM {
-                    switch e.value {
-                    case .none: break
-                    case .data(let d): Self.putData(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue), d)
-                    case .verdict(let v):
-                        let data = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue))
-                        let verdict = mnl_attr_nest_start(nlh, UInt16(NFTA_DATA_VERDICT.rawValue))
-                        mnl_attr_put_u32(nlh, UInt16(NFTA_VERDICT_CODE.rawValue), UInt32(bitPattern: v.code).bigEndian)
-                        if let c = v.chain { mnl_attr_put_strz(nlh, UInt16(NFTA_VERDICT_CHAIN.rawValue), c) }
-                        mnl_attr_nest_end(nlh, verdict)
-                        mnl_attr_nest_end(nlh, data)
-                    }
-                }
+                Self.putElement(nlh, e, adding: type == NFT_MSG_NEWSETELEM)
                 mnl_attr_nest_end(nlh, item)
             }
             mnl_attr_nest_end(nlh, list)
@@ -298,8 +309,34 @@ public final class NFTBatch {
         }
     }
 
+    /// The attributes of one element inside its list item (its value only when `adding`).
+    static func putElement(_ nlh: UnsafeMutablePointer<nlmsghdr>, _ e: NFTElement, adding: Bool) {
+        if e.intervalEnd {
+            mnl_attr_put_u32(nlh, UInt16(NFTA_SET_ELEM_FLAGS.rawValue), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue).bigEndian)
+        }
+        putData(nlh, UInt16(NFTA_SET_ELEM_KEY.rawValue), e.key)
+        if let k = e.keyEnd { putData(nlh, UInt16(NFTA_SET_ELEM_KEY_END.rawValue), k) }
+        guard adding else { return }
+        switch e.value {
+        case .none: break
+        case .data(let d): putData(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue), d)
+        case .verdict(let v):
+            let data = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_DATA.rawValue))
+            putVerdict(nlh, v)
+            mnl_attr_nest_end(nlh, data)
+        }
+    }
+
+    /// `NFTA_DATA_VERDICT { NFTA_VERDICT_CODE, [NFTA_VERDICT_CHAIN] }`.
+    static func putVerdict(_ nlh: UnsafeMutablePointer<nlmsghdr>, _ v: NFTVerdict) {
+        let verdict = mnl_attr_nest_start(nlh, UInt16(NFTA_DATA_VERDICT.rawValue))
+        mnl_attr_put_u32(nlh, UInt16(NFTA_VERDICT_CODE.rawValue), UInt32(bitPattern: v.code).bigEndian)
+        if let c = v.chain { mnl_attr_put_strz(nlh, UInt16(NFTA_VERDICT_CHAIN.rawValue), c) }
+        mnl_attr_nest_end(nlh, verdict)
+    }
+
     /// `TYPE { NFTA_DATA_VALUE bytes }`: a key or a data value.
-    private static func putData(_ nlh: UnsafeMutablePointer<nlmsghdr>, _ type: UInt16, _ bytes: [UInt8]) {
+    static func putData(_ nlh: UnsafeMutablePointer<nlmsghdr>, _ type: UInt16, _ bytes: [UInt8]) {
         let nest = mnl_attr_nest_start(nlh, type)
         bytes.withUnsafeBytes { mnl_attr_put(nlh, UInt16(NFTA_DATA_VALUE.rawValue), $0.count, $0.baseAddress) }
         mnl_attr_nest_end(nlh, nest)

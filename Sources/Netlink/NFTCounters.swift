@@ -10,8 +10,10 @@ public struct NFTRuleCounter: Hashable, Sendable {
     public var handle: UInt64
     public var packets: UInt64
     public var bytes: UInt64
-    public init(chain: String, handle: UInt64, packets: UInt64, bytes: UInt64) {
-        self.chain = chain; self.handle = handle; self.packets = packets; self.bytes = bytes
+    /// The rule's `comment "..."`, when it has one (nft's rule user data).
+    public var comment: String?
+    public init(chain: String, handle: UInt64, packets: UInt64, bytes: UInt64, comment: String? = nil) {
+        self.chain = chain; self.handle = handle; self.packets = packets; self.bytes = bytes; self.comment = comment
     }
 }
 
@@ -80,7 +82,31 @@ extension NFTablesSocket {
             guard let name = nftnl_expr_get_str(e, UInt16(NFTNL_EXPR_NAME)), strcmp(name, "counter") == 0 else { continue }
             return NFTRuleCounter(chain: String(cString: chainC), handle: handle,
                                   packets: nftnl_expr_get_u64(e, UInt16(NFTNL_EXPR_CTR_PACKETS)),
-                                  bytes: nftnl_expr_get_u64(e, UInt16(NFTNL_EXPR_CTR_BYTES)))
+                                  bytes: nftnl_expr_get_u64(e, UInt16(NFTNL_EXPR_CTR_BYTES)),
+                                  comment: comment(r))
+        }
+        return nil
+    }
+
+    /// The comment in a rule's user data: type-length-value records (`NFTNL_UDATA_RULE_COMMENT`
+    /// = 0, a length byte, the zero-terminated text), as nft writes `comment "..."`.
+    static func comment(_ r: OpaquePointer) -> String? {
+        var length: UInt32 = 0
+        guard let data = nftnl_rule_get_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), &length) else { return nil }
+        return Self.comment(inUserData: UnsafeRawBufferPointer(start: data, count: Int(length)))
+    }
+
+    /// The comment record of rule user data (bounded by the buffer: a malformed record ends the walk).
+    public static func comment(inUserData u: UnsafeRawBufferPointer) -> String? {
+        var i = 0
+        while i + 2 <= u.count {
+            let type = u[i], len = Int(u[i + 1])
+            guard i + 2 + len <= u.count else { return nil }
+            if type == UInt8(NFTNL_UDATA_RULE_COMMENT.rawValue) {
+                let text = u[(i + 2)..<(i + 2 + len)].prefix { $0 != 0 }
+                return String(decoding: text, as: UTF8.self)
+            }
+            i += 2 + len
         }
         return nil
     }

@@ -63,7 +63,8 @@ public enum NFTExpression: Hashable, Sendable {
     /// `[ log prefix P ]`.
     case log(prefix: String)
 
-    /// A libnftnl expression object (the caller adds it to a rule, which then owns it).
+    /// A libnftnl expression object (the caller adds it to a rule, which then owns it): the
+    /// reference `NFTBatch.addRule`'s direct encoding is checked against (`libnftnlRuleMessage`).
     func make() throws(NFTablesError) -> OpaquePointer {
         func alloc(_ name: String) throws(NFTablesError) -> OpaquePointer {
             guard let e = nftnl_expr_alloc(name) else { throw .system(call: "nftnl_expr_alloc(\(name))", errno: 12) }
@@ -139,5 +140,44 @@ public enum NFTExpression: Hashable, Sendable {
             nftnl_expr_set_str(e, UInt16(NFTNL_EXPR_LOG_PREFIX), prefix)
             return e
         }
+    }
+}
+
+extension NFTBatch {
+    /// One `NEWRULE` message built the libnftnl way (a rule object, an object per expression,
+    /// `nftnl_rule_nlmsg_build_payload`): what `addRule` writes directly must be these bytes.
+    public static func libnftnlRuleMessage(family: NFTFamily, table: String, chain: String, _ expressions: [NFTExpression],
+                                           comment: String? = nil, sequence: UInt32) throws(NFTablesError) -> [UInt8] {
+        let r = nftnl_rule_alloc()!
+        defer { nftnl_rule_free(r) }
+        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_TABLE.rawValue), table)
+        nftnl_rule_set_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue), chain)
+        nftnl_rule_set_u32(r, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
+        if let comment {
+            let u = nftnl_udata_buf_alloc(256)!
+            defer { nftnl_udata_buf_free(u) }
+            _ = nftnl_udata_put_strz(u, UInt8(NFTNL_UDATA_RULE_COMMENT.rawValue), comment)
+            nftnl_rule_set_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), nftnl_udata_buf_data(u), nftnl_udata_buf_len(u))
+        }
+        for x in expressions { nftnl_rule_add_expr(r, try x.make()) }
+        var buf = [UInt8](repeating: 0, count: 64 * 1024)
+        return buf.withUnsafeMutableBytes { b in
+            let h = nftnl_nlmsg_build_hdr(b.baseAddress!.assumingMemoryBound(to: CChar.self), UInt16(NFT_MSG_NEWRULE.rawValue),
+                                          family.rawValue, UInt16(NLM_F_CREATE | NLM_F_APPEND), sequence)!
+            nftnl_rule_nlmsg_build_payload(h, r)
+            return Array(b.prefix(Int(h.pointee.nlmsg_len)))
+        }
+    }
+
+    /// The bytes of each message of the batch so far, `batch begin` first.
+    public var messageBytes: [[UInt8]] {
+        var out: [[UInt8]] = []
+        var offset = 0
+        while offset < length {
+            let len = Int((buffer + offset).assumingMemoryBound(to: nlmsghdr.self).pointee.nlmsg_len)
+            out.append(Array(UnsafeRawBufferPointer(start: buffer + offset, count: len)))
+            offset += netlinkAlign(len)
+        }
+        return out
     }
 }

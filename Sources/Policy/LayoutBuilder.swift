@@ -118,9 +118,9 @@ public struct LayoutBuilder: Sendable {
         var t = TableLayout()
         addDispatchMaps(into: &t)
         addAntiSpoofSets(into: &t)
-        addPolicyChains(into: &t)
         addFixedChains(into: &t)
         for s in networksWithObjects { _ = addObjects(ofSource: s, into: &t) }
+        addPolicyChains(into: &t, only: t.referencedPolicies)
         return t
     }
 
@@ -171,12 +171,23 @@ public struct LayoutBuilder: Sendable {
         t.maps["spoof6"] = LayoutMap(kind: .spoof6, elements: Set(r.antiSpoof6.map { .spoof6($0.ifname, $0.address) }))
     }
 
-    /// The chains `pN` of the policies (`only`: just these ids; an id without a policy is removed).
-    public func addPolicyChains(into t: inout TableLayout, only: Set<PolicyID>? = nil) {
-        for id in only ?? Set(ruleset.policyChains.keys) {
+    /// The chains `pN` of the policies `only` (an id without a policy is removed). Only the
+    /// policies some map element or pair chain sends packets to need one
+    /// (`TableLayout.referencedPolicies`); the others are folded into destination rules.
+    public func addPolicyChains(into t: inout TableLayout, only: Set<PolicyID>) {
+        for id in only {
             guard let c = ruleset.policyChains[id] else { t.chains[id.chainName] = nil; continue }
-            let log = c.log ? "routed \(id.chainName) \(c.action.rawValue) " : nil
-            t.chains[id.chainName] = LayoutChain(comment: c.comment, rules: [.count(c.action, logPrefix: log)])
+            t.chains[id.chainName] = LayoutChain(comment: c.comment, rules: [.count(c.action, logPrefix: policyVerdict(c).logPrefix)])
+        }
+    }
+
+    func policyVerdict(_ c: PolicyChain) -> PolicyVerdict { PolicyVerdict(id: c.id, action: c.action, log: c.log) }
+
+    /// How a destination rule ends for verdict `v`: `accept`, or the policy folded in.
+    func destinationVerdict(_ v: Verdict) -> DestinationVerdict {
+        switch v {
+        case .accept: .target(.accept)
+        case .policy(let id): ruleset.policyChains[id].map { .policy(policyVerdict($0)) } ?? .target(.chain(id.chainName))
         }
     }
 
@@ -285,13 +296,13 @@ public struct LayoutBuilder: Sendable {
             intervals += (ranges6[d] ?? []).map { (true, $0.first, $0.last) }
             for (v6, first, last) in intervals.sorted(by: { ($0.0 ? 1 : 0, $0.1) < ($1.0 ? 1 : 0, $1.1) }) {
                 for (k, v) in rel.ports.sorted(by: { $0.key < $1.key }) {
-                    out.append(DestinationMatch(v6: v6, first: first, last: last, proto: k.proto, ports: k.ports, target: Self.target(v)))
+                    out.append(DestinationMatch(v6: v6, first: first, last: last, proto: k.proto, ports: k.ports, verdict: destinationVerdict(v)))
                 }
                 for (p, v) in rel.protos.sorted(by: { $0.key < $1.key }) {
-                    out.append(DestinationMatch(v6: v6, first: first, last: last, proto: p, target: Self.target(v)))
+                    out.append(DestinationMatch(v6: v6, first: first, last: last, proto: p, verdict: destinationVerdict(v)))
                 }
                 if !rel.needsPairChain || rel.pair != nil {
-                    out.append(DestinationMatch(v6: v6, first: first, last: last, target: Self.target(rel.pair ?? .accept)))
+                    out.append(DestinationMatch(v6: v6, first: first, last: last, verdict: destinationVerdict(rel.pair ?? .accept)))
                 }
             }
         }

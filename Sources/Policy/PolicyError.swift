@@ -16,6 +16,9 @@ public enum PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicatePolicy(existing: PolicyID, PolicyRule)
     case unknownPolicy(PolicyID)
     case memberOfPseudoNetwork(NetworkName)
+    /// More local workload interfaces (or addresses of them) than the anti-spoofing sets hold
+    /// (`LayoutMapKind.workloadLimit`, their `size`).
+    case tooManyWorkloads(set: String, count: Int, limit: UInt32)
 
     public var reason: String {
         switch self {
@@ -54,6 +57,9 @@ public enum PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
             "policy '\(rule)' already exists as policy \(id)"
         case .unknownPolicy(let id):
             "no policy with id \(id); see `routed policy list`"
+        case .tooManyWorkloads(let set, let count, let limit):
+            "this host would have \(count) entries in anti-spoofing set \(set) of table inet routed, which holds at most \(limit) "
+                + "(the sets' size, LayoutMapKind.workloadLimit): place the workload on another host, or raise the limit and rebuild routed"
         case .memberOfPseudoNetwork(let name):
             "'\(name)' cannot be given members: `world` is whatever no network holds"
         }

@@ -1,4 +1,5 @@
-/// Packets and bytes a policy's chain counted (nft `counter packets N bytes M` of chain `pN`).
+/// Packets and bytes a policy counted: its chain `pN` and the rules it is folded into
+/// (nft `counter packets N bytes M`), summed.
 public struct PolicyCounter: Hashable, Sendable {
     public var packets: UInt64
     public var bytes: UInt64
@@ -39,20 +40,25 @@ extension PolicyBook {
 
 extension Ruleset {
     /// Reads the per-policy counters out of `nft list table inet routed` (or `nft list chain`)
-    /// output: each `chain pN { ... counter packets X bytes Y ... }`.
+    /// output, summed per policy: each `chain pN { ... counter packets X bytes Y ... }` and each
+    /// rule `... counter packets X bytes Y drop comment "pN"` (a policy folded into a rule).
     public static func policyCounters(fromListing text: String) -> [PolicyID: PolicyCounter] {
         var result: [PolicyID: PolicyCounter] = [:]
         var current: PolicyID?
         for raw in text.split(separator: "\n") {
             let line = raw.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-            if line.hasPrefix("chain p"), let n = UInt32(line.dropFirst(7).prefix(while: { $0.isNumber })) {
-                current = PolicyID(rawValue: n)
-            } else if line.hasPrefix("chain ") {
-                current = nil
-            } else if let id = current, let range = line.firstRange(of: "counter packets ") {
+            if line.hasPrefix("chain ") {
+                current = PolicyID(chainName: String(line.dropFirst(6).prefix { $0 != " " }))
+            } else if let range = line.firstRange(of: "counter packets ") {
+                var id = current
+                if let c = line.firstRange(of: "comment \"p") {
+                    id = PolicyID(chainName: "p" + line[c.upperBound...].prefix(while: { $0.isNumber }))
+                }
                 let words = line[range.upperBound...].split(separator: " ")
-                if words.count >= 3, words[1] == "bytes", let p = UInt64(words[0]), let b = UInt64(words[2]) {
-                    result[id] = PolicyCounter(packets: p, bytes: b)
+                if let id, words.count >= 3, words[1] == "bytes", let p = UInt64(words[0]), let b = UInt64(words[2]) {
+                    var sum = result[id] ?? PolicyCounter(packets: 0, bytes: 0)
+                    sum.packets &+= p; sum.bytes &+= b
+                    result[id] = sum
                 }
             }
         }

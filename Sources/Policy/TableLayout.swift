@@ -72,10 +72,14 @@ public enum LayoutMapKind: Hashable, Sendable {
     /// `type ifname . ipv6_addr` (set).
     case spoof6
 
-    /// `size N` of the anti-spoofing sets: at most this many local workload interfaces. The
-    /// kernel sizes their hash tables from it when the table loads (10,000 endpoints in one
-    /// batch otherwise spend ~20 ms in `rhashtable_insert_slow` while the table grows).
-    public static let workloadLimit: UInt32 = 65536
+    /// `size N` of the anti-spoofing sets: at most this many local workload interfaces (and
+    /// IPv4, IPv6 addresses of them) on one host. The kernel sizes their hash tables from it
+    /// when the table loads (10,000 endpoints in one batch otherwise spend ~20 ms in
+    /// `rhashtable_insert_slow` while the table grows), and zeroes the bucket arrays of all
+    /// three sets on every full load: 16,384 (256 KB each) rather than 65,536 (1 MB each).
+    /// The kernel refuses more elements with ENFILE; the engine refuses them first with
+    /// `PolicyError.tooManyWorkloads`, which names this limit.
+    public static let workloadLimit: UInt32 = 16384
     /// `size N` of the set, when it has one.
     public var size: UInt32? { switch self { case .workloads, .spoof4, .spoof6: Self.workloadLimit; default: nil } }
 
@@ -122,6 +126,14 @@ public enum LayoutRule: Hashable, Sendable {
     case count(PolicyAction, logPrefix: String?)
 }
 
+extension LayoutRule {
+    /// The rule's comment (`comment "p3"`: a destination rule holding policy 3's counter).
+    public var comment: String? {
+        if case .destination(let m) = self { return m.comment }
+        return nil
+    }
+}
+
 /// A chain: a base chain on a hook, or a regular chain reached by `goto`.
 public struct LayoutChain: Hashable, Sendable {
     public var hook: LayoutHook?
@@ -142,12 +154,13 @@ public struct LayoutChain: Hashable, Sendable {
 /// forward:           ct state established,related accept
 ///                    ip saddr vmap @src4                 → jump from-<S>      (interval map, total)
 ///                    goto unmatched                      (where a from-<S> that decides nothing returns)
-/// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] goto pN | accept   (≤ inlineLimit rules)
+/// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] counter [log] accept|drop comment "pN"
+///                    ip daddr D accept                   (≤ inlineLimit rules; policy N folded in)
 /// from-<S> (large):  ip daddr vmap @dst4-<S>             → accept | goto pN | goto pair-<S>-<D>
 /// pair-<S>-<D>:      meta l4proto . th dport vmap @ports-<S>-<D>
 ///                    meta l4proto vmap @protos-<S>-<D>
 ///                    goto pN | accept | goto unmatched
-/// pN:                counter [log] accept|drop
+/// pN:                counter [log] accept|drop          (only while a map or pair chain reaches it)
 /// unmatched:         counter accept|drop                 (the default action)
 /// input:             ip saddr vmap @to-host4             (sources' verdicts towards `host`)
 /// output:            ip daddr vmap @dst4-00000002        (the map of source `host`)

@@ -57,6 +57,11 @@ public final class PolicyEngine {
     private var objectsOf: [NetworkID: SourceObjects] = [:]
     private var index4 = PrefixIndex<UInt32>()
     private var index6 = PrefixIndex<UInt128>()
+    /// The policies each map or chain of the table sends packets to (`goto pN`), by object
+    /// name (only objects that send to some), and how many objects send to each policy: a
+    /// policy chain exists exactly while some object sends to it (`PolicyReferences.swift`).
+    private var policyRefs: [String: Set<PolicyID>] = [:]
+    private var policyUsers: [PolicyID: Int] = [:]
 
     public init(socket: NFTablesSocket) { programmer = RulesetProgrammer(socket: socket) }
 
@@ -66,14 +71,25 @@ public final class PolicyEngine {
         var eps: [String: LocalEndpoint] = [:]
         for e in endpoints { eps[e.ifname] = e }
         let r = PolicyCompiler.compile(book, memberships: memberships, endpoints: Array(eps.values))
+        try Self.checkWorkloadLimit(workloads: r.workloadInterfaces.count, v4: r.antiSpoof4.count, v6: r.antiSpoof6.count)
         let b = LayoutBuilder(Self.lite(r))
         var t = TableLayout()
         b.addDispatchMaps(into: &t)
         LayoutBuilder(r).addAntiSpoofSets(into: &t)
-        b.addPolicyChains(into: &t)
         var objects: [NetworkID: SourceObjects] = [:]
         for s in b.networksWithObjects { objects[s] = b.addObjects(ofSource: s, into: &t) }
         b.addFixedChains(into: &t)
+        var refs: [String: Set<PolicyID>] = [:], users: [PolicyID: Int] = [:]
+        for (name, m) in t.maps where m.kind.isMap && name != "src4" && name != "src6" {
+            let p = m.policyReferences
+            if !p.isEmpty { refs[name] = p }
+        }
+        for (name, c) in t.chains {
+            let p = c.policyReferences
+            if !p.isEmpty { refs[name] = p }
+        }
+        for p in refs.values { for id in p { users[id, default: 0] += 1 } }
+        b.addPolicyChains(into: &t, only: Set(users.keys))
         do {
             let batch = NFTBatch(family: .inet, table: TableLayout.table)
             try RulesetProgram.replace(with: t, into: batch)
@@ -84,8 +100,18 @@ public final class PolicyEngine {
         for e in eps.values { for a in e.addresses { Self.index(Self.hostPrefix(a), e.network, add: true, &i4, &i6) } }
         self.book = book; self.memberships = memberships; self.endpoints = eps
         layout = t; builder = b; objectsOf = objects; index4 = i4; index6 = i6
+        policyRefs = refs; policyUsers = users
         workloads = r.workloadInterfaces; antiSpoof4 = r.antiSpoof4; antiSpoof6 = r.antiSpoof6
         lastDiff = RulesetDiff()
+    }
+
+    /// Refuses, before anything is sent, more entries than the anti-spoofing sets hold (the
+    /// kernel's own refusal is a bare ENFILE).
+    static func checkWorkloadLimit(workloads: Int, v4: Int, v6: Int) throws(PolicyEngineError) {
+        let limit = LayoutMapKind.workloadLimit
+        for (set, n) in [("workloads", workloads), ("spoof4", v4), ("spoof6", v6)] where n > Int(limit) {
+            throw .policy(.tooManyWorkloads(set: set, count: n, limit: limit))
+        }
     }
 
     static func hostPrefix(_ a: IPAddress) -> IPPrefix {
@@ -176,6 +202,11 @@ public final class PolicyEngine {
         if let old { changes += old.addresses.map { (Self.hostPrefix($0), old.network, false) } }
         changes += e.addresses.map { (Self.hostPrefix($0), e.network, true) }
         let gone = old.map(Self.spoofElements) ?? [], came = Self.spoofElements(e)
+        func after(_ set: String, _ now: Int) -> Int {
+            now - gone.filter { Self.set(of: $0) == set }.count + came.filter { Self.set(of: $0) == set }.count
+        }
+        try Self.checkWorkloadLimit(workloads: after("workloads", workloads.count), v4: after("spoof4", antiSpoof4.count),
+                                    v6: after("spoof6", antiSpoof6.count))
         try commitAddresses(changes, spoof: (gone.filter { !came.contains($0) }, came.filter { !gone.contains($0) }))
         endpoints[e.ifname] = e
     }
@@ -192,10 +223,20 @@ public final class PolicyEngine {
     public func counters() throws(PolicyEngineError) -> [PolicyID: PolicyCounter] {
         let all: [NFTRuleCounter]
         do { all = try programmer.socket.ruleCounters(family: .inet, table: TableLayout.table) } catch { throw .kernel(error) }
+        return Self.policyCounters(all, policies: book.policies.keys)
+    }
+
+    /// Each policy's hits: the counter of its chain `pN` (reached from maps and pair chains)
+    /// plus the counters of the destination rules it is folded into (`comment "pN"`); zero for
+    /// a policy with neither (its networks hold no addresses yet).
+    public static func policyCounters(_ all: [NFTRuleCounter], policies: some Sequence<PolicyID>) -> [PolicyID: PolicyCounter] {
         var out: [PolicyID: PolicyCounter] = [:]
-        for c in all where c.chain.hasPrefix("p") {
-            guard let n = UInt32(c.chain.dropFirst()) else { continue }
-            out[PolicyID(rawValue: n)] = PolicyCounter(packets: c.packets, bytes: c.bytes)
+        for id in policies { out[id] = PolicyCounter(packets: 0, bytes: 0) }
+        for c in all {
+            guard let id = PolicyID(chainName: c.chain) ?? c.comment.flatMap(PolicyID.init(chainName:)),
+                  var sum = out[id] else { continue }
+            sum.packets &+= c.packets; sum.bytes &+= c.bytes
+            out[id] = sum
         }
         return out
     }
@@ -238,12 +279,14 @@ public final class PolicyEngine {
 
     /// Sends `d`, then makes `layout` hold `patch` for the touched names and the given element
     /// changes — in place, nothing is copied.
-    private func send(_ d: RulesetDiff, patch: TableLayout, maps: Set<String>, chains: Set<String>,
+    private func send(_ d: RulesetDiff, patch: TableLayout, maps: Set<String>, chains: Set<String>, references: PolicyReferenceChange,
                       elements: [(String, LayoutMapKind, deleted: [LayoutElement], added: [LayoutElement])]) throws(PolicyEngineError) {
         let start = ContinuousClock.now
         do { try programmer.send(d) } catch { throw .kernel(error) }
         lastBatchTime = ContinuousClock.now - start
         lastDiff = d
+        for (name, p) in references.refs { policyRefs[name] = p.isEmpty ? nil : p }
+        for (id, n) in references.users { policyUsers[id] = n > 0 ? n : nil }
         for name in maps { layout!.maps[name] = patch.maps[name] }
         for name in chains { layout!.chains[name] = patch.chains[name] }
         for (name, kind, deleted, added) in elements where !deleted.isEmpty || !added.isEmpty {
@@ -251,6 +294,37 @@ public final class PolicyEngine {
             for e in deleted { layout!.maps[name]!.elements.remove(e) }
             for e in added { layout!.maps[name]!.elements.insert(e) }
         }
+    }
+
+    /// What a change does to `policyRefs` and `policyUsers` (applied once the kernel took it).
+    struct PolicyReferenceChange {
+        var refs: [String: Set<PolicyID>] = [:]
+        var users: [PolicyID: Int] = [:]
+    }
+
+    /// Adds to `patch` (and to `chains`) the policy chains whose need changed with the rebuilt
+    /// objects `maps` and `chains`, and those of the policies `changed`: a chain `pN` exists
+    /// while some map element or chain sends packets to it and policy N exists.
+    private func policyChains(patch: inout TableLayout, maps: Set<String>, chains: inout Set<String>, changed: Set<PolicyID>,
+                              builder b: LayoutBuilder) -> PolicyReferenceChange {
+        var change = PolicyReferenceChange()
+        var touched = changed
+        func count(_ name: String, _ new: Set<PolicyID>) {
+            let old = policyRefs[name] ?? []
+            guard old != new else { return }
+            change.refs[name] = new
+            for id in old.subtracting(new) { change.users[id, default: policyUsers[id] ?? 0] -= 1; touched.insert(id) }
+            for id in new.subtracting(old) { change.users[id, default: policyUsers[id] ?? 0] += 1; touched.insert(id) }
+        }
+        for name in maps { count(name, patch.maps[name]?.policyReferences ?? []) }
+        for name in chains where PolicyID(chainName: name) == nil { count(name, patch.chains[name]?.policyReferences ?? []) }
+        var needed = Set<PolicyID>()
+        for id in touched {
+            chains.insert(id.chainName)
+            if (change.users[id] ?? policyUsers[id] ?? 0) > 0 { needed.insert(id) }
+        }
+        b.addPolicyChains(into: &patch, only: needed)
+        return change
     }
 
     static let fixedChains: Set<String> = Set(LayoutHook.allCases.map(\.rawValue) + [TableLayout.unmatched])
@@ -263,14 +337,14 @@ public final class PolicyEngine {
         builder.recompilePolicies(book, touching: nets, policies: ids)
         var patch = TableLayout(), objects: [NetworkID: SourceObjects?] = [:]
         var maps: Set<String> = [TableLayout.toHostMap(v6: false), TableLayout.toHostMap(v6: true)]
-        var chains = Self.fixedChains.union(ids.map(\.chainName))
+        var chains = Self.fixedChains
         rebuild(nets, with: builder, into: &patch, objects: &objects, maps: &maps, chains: &chains)
         builder.addToHostMaps(into: &patch)
-        builder.addPolicyChains(into: &patch, only: ids)
         builder.addFixedChains(into: &patch)
+        let refs = policyChains(patch: &patch, maps: maps, chains: &chains, changed: ids, builder: builder)
         let d = RulesetDiff(from: layout!, to: patch, maps: maps, chains: chains)
         do {
-            try send(d, patch: patch, maps: maps, chains: chains, elements: [])
+            try send(d, patch: patch, maps: maps, chains: chains, references: refs, elements: [])
         } catch {
             undo(&book)
             builder.recompilePolicies(book, touching: nets, policies: ids)   // back to the old book
@@ -314,6 +388,7 @@ public final class PolicyEngine {
         for (name, _, deleted, added) in elements { d.addElementChanges(map: name, deleted: deleted, added: added) }
         var bld = builder, patch = TableLayout(), objects: [NetworkID: SourceObjects?] = [:]
         var maps: Set<String> = [], chains: Set<String> = []
+        var refs = PolicyReferenceChange()
         let changedNets = Set(gone4.map(\.network) + came4.map(\.network) + gone6.map(\.network) + came6.map(\.network))
         if !changedNets.isEmpty {
             var lite = builder.ruleset
@@ -326,6 +401,7 @@ public final class PolicyEngine {
             rebuild(affected, with: bld, into: &patch, objects: &objects, maps: &maps, chains: &chains)
             bld.addToHostMaps(into: &patch)
             bld.addFixedChains(into: &patch)
+            refs = policyChains(patch: &patch, maps: maps, chains: &chains, changed: [], builder: bld)
             let o = RulesetDiff(from: layout!, to: patch, maps: maps, chains: chains)
             d.addedMaps = o.addedMaps; d.deletedMaps = o.deletedMaps; d.deletedMapKinds = o.deletedMapKinds
             d.addedChains = o.addedChains; d.changedChains = o.changedChains; d.deletedChains = o.deletedChains
@@ -333,7 +409,7 @@ public final class PolicyEngine {
             for (name, els) in o.addedElements { d.addElementChanges(map: name, deleted: [], added: els) }
         }
         do {
-            try send(d, patch: patch, maps: maps, chains: chains, elements: elements)
+            try send(d, patch: patch, maps: maps, chains: chains, references: refs, elements: elements)
         } catch {
             for (p, n, add) in changes.reversed() { Self.index(p, n, add: !add, &index4, &index6) }
             throw error

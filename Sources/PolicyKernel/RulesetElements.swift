@@ -45,10 +45,29 @@ public enum RoutedSets {
             out.append(NFTElement(key: ifname(name)))
         case .spoof4(let name, let a):
             var key = ifname(name, reserving: 20)
-            key.append(contentsOf: bigEndian(a.value))
+            withUnsafeBytes(of: a.value.bigEndian) { key.append(contentsOf: $0) }
             out.append(NFTElement(key: key))
         case .spoof6(let name, let a):
-            out.append(NFTElement(key: ifname(name) + bigEndian(UInt128(a.high) << 64 | UInt128(a.low))))
+            var key = ifname(name, reserving: 32)
+            key.append(contentsOf: bigEndian(UInt128(a.high) << 64 | UInt128(a.low)))
+            out.append(NFTElement(key: key))
+        }
+    }
+
+    /// `elements(e)` written in place (the full load's path): the same bytes.
+    public static func write(_ e: LayoutElement, _ w: inout NFTElementWriter) {
+        switch e {
+        case .address4(let first, let last, let to):
+            w.add(ipv4: first, verdict: verdict(to))
+            if last != .max { w.add(ipv4: last + 1, intervalEnd: true) }
+        case .address6(let first, let last, let to):
+            w.add(ipv6: first, verdict: verdict(to))
+            if last != .max { w.add(ipv6: last + 1, intervalEnd: true) }
+        case .workload(let name): w.add(ifname: name)
+        case .spoof4(let name, let a): w.add(ifname: name, ipv4: a.value)
+        case .spoof6(let name, let a): w.add(ifname: name, ipv6: UInt128(a.high) << 64 | UInt128(a.low))
+        case .port, .proto:
+            for x in elements(e) { w.add(x) }
         }
     }
 
@@ -60,12 +79,14 @@ public enum RoutedSets {
     static func bigEndian<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
         withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
-    /// An interface name as the kernel compares it: IFNAMSIZ (16) bytes, zero padded.
+    /// An interface name as the kernel compares it: IFNAMSIZ (16) bytes, zero padded; room for
+    /// `capacity` bytes in all (one allocation for an `ifname . address` key).
     static func ifname(_ name: String, reserving capacity: Int = 16) -> [UInt8] {
-        var b = [UInt8]()
-        b.reserveCapacity(capacity)
-        for c in name.utf8.prefix(15) { b.append(c) }
-        b.append(contentsOf: repeatElement(0, count: 16 - b.count))
-        return b
+        [UInt8](unsafeUninitializedCapacity: max(capacity, 16)) { buf, n in
+            var i = 0
+            for c in name.utf8.prefix(15) { buf[i] = c; i += 1 }
+            while i < 16 { buf[i] = 0; i += 1 }
+            n = 16
+        }
     }
 }

@@ -17,6 +17,12 @@ public enum RulesetProgram {
     /// routed { ... }` in one batch, so there is no moment without filtering (a restart adopts
     /// whatever table a previous run left) and no other table is touched.
     public static func replace(with t: TableLayout, into b: NFTBatch) throws(NFTablesError) {
+        for name in t.orderedMapNames {
+            let m = t.maps[name]!
+            if let size = m.kind.size, m.elements.count > Int(size) {
+                throw .invalidArgument(PolicyError.tooManyWorkloads(set: name, count: m.elements.count, limit: size).description)
+            }
+        }
         try b.addTable()
         try b.deleteTable()
         try b.addTable()
@@ -27,15 +33,16 @@ public enum RulesetProgram {
         for name in t.orderedMapNames { try declare(name, t.maps[name]!.kind, into: b, ids: &ids) }
         let chains = t.orderedChainNames
         for name in chains { try b.addChain(chain(name, t.chains[name]!)) }
-        var scratch: [NFTElement] = []
         for name in t.orderedMapNames {
             let m = t.maps[name]!
             guard !m.elements.isEmpty else { continue }
-            scratch.removeAll(keepingCapacity: true)
             // Interval maps in ascending order; `nft list` shows a pipapo map in insertion order.
-            let els = m.kind.isInterval ? LayoutElement.ordered(m.elements) : Array(m.elements)
-            for e in els { RoutedSets.append(e, to: &scratch) }
-            try b.addElements(set: name, setID: ids[name], scratch)
+            if m.kind.isInterval {
+                let els = LayoutElement.ordered(m.elements)
+                try b.addElements(set: name, setID: ids[name]) { w in for e in els { RoutedSets.write(e, &w) } }
+            } else {
+                try b.addElements(set: name, setID: ids[name]) { w in for e in m.elements { RoutedSets.write(e, &w) } }
+            }
         }
         for name in chains { try rules(name, t.chains[name]!.rules, into: b, ids: ids) }
     }
@@ -84,8 +91,16 @@ public enum RulesetProgram {
         return NFTChain(name, hook: hook, comment: c.comment)
     }
 
-    static func rules(_ chain: String, _ rs: [LayoutRule], into b: NFTBatch, ids: [String: UInt32]) throws(NFTablesError) {
-        for r in rs { try b.addRule(chain: chain, expressions(r, ids: ids), summary: r.nftText) }
+    /// `add rule` of each of `rs` to `chain` (`ids`: the batch ids of sets created in the batch).
+    public static func rules(_ chain: String, _ rs: [LayoutRule], into b: NFTBatch, ids: [String: UInt32]) throws(NFTablesError) {
+        for r in rs {
+            if case .destination(let m) = r {
+                // The bulk of a full load (~3,000 rules): written from integers, no arrays.
+                try b.addRule(chain: chain, comment: m.comment, summary: r.nftText) { w in write(m, w) }
+            } else {
+                try b.addRule(chain: chain, expressions(r, ids: ids), comment: r.comment, summary: r.nftText)
+            }
+        }
     }
 
     static func lookup(_ map: String, _ ids: [String: UInt32], from: NFTRegister, into: NFTRegister?, inverted: Bool = false) -> NFTExpression {
@@ -138,9 +153,7 @@ public enum RulesetProgram {
         case .target(let t):
             return [.verdict(RoutedSets.verdict(t))]
         case .count(let action, let log):
-            var x: [NFTExpression] = [.counter]
-            if let log { x.append(.log(prefix: log)) }
-            return x + [.verdict(action == .allow ? .accept : .drop)]
+            return policy(action, logPrefix: log)
         }
     }
 }
@@ -155,6 +168,8 @@ extension RulesetProgram {
     /// [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ]                          tcp
     /// [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00005000 ]      dport 80
     /// [ immediate reg 0 goto p2 ]
+    ///   (a policy folded in: [ counter pkts 0 bytes 0 ] [ log prefix … ] [ immediate reg 0 drop ],
+    ///   and the rule's comment `pN` in its user data)
     /// ```
     static func destination(_ m: DestinationMatch) -> [NFTExpression] {
         let width = m.v6 ? 16 : 4
@@ -179,7 +194,54 @@ extension RulesetProgram {
                                          : .range(r0, from: RoutedSets.bigEndian(r.low), to: RoutedSets.bigEndian(r.high)))
             }
         }
-        return x + [.verdict(RoutedSets.verdict(m.target))]
+        switch m.verdict {
+        case .target(let t): x.append(.verdict(RoutedSets.verdict(t)))
+        case .policy(let p): x += policy(p.action, logPrefix: p.logPrefix)
+        }
+        return x
+    }
+
+    /// `destination(m)` written in place: the same bytes (`NFTRuleEncodingTests`).
+    static func write(_ m: DestinationMatch, _ w: NFTRuleWriter) {
+        w.meta(.nfproto, into: r0)
+        w.compare(r0, equal: true, bigEndian: UInt8(m.v6 ? 10 : 2))
+        w.payload(.network, offset: m.v6 ? 24 : 16, length: m.v6 ? 16 : 4, into: r0)
+        if let len = m.prefixLength {
+            if m.v6 {
+                if len < 128 { w.mask(r0, bigEndian: ~(UInt128.max >> len)) }
+                w.compare(r0, equal: true, bigEndian: m.first)
+            } else {
+                if len < 32 { w.mask(r0, bigEndian: ~(UInt32.max >> len)) }
+                w.compare(r0, equal: true, bigEndian: UInt32(truncatingIfNeeded: m.first))
+            }
+        } else if m.v6 {
+            w.range(r0, bigEndian: m.first, m.last)
+        } else {
+            w.range(r0, bigEndian: UInt32(truncatingIfNeeded: m.first), UInt32(truncatingIfNeeded: m.last))
+        }
+        if let p = m.proto {
+            w.meta(.l4proto, into: r0)
+            w.compare(r0, equal: true, bigEndian: p.rawValue)
+            if let r = m.ports {
+                w.payload(.transport, offset: 2, length: 2, into: r0)
+                if r.low == r.high { w.compare(r0, equal: true, bigEndian: r.low) } else { w.range(r0, bigEndian: r.low, r.high) }
+            }
+        }
+        switch m.verdict {
+        case .target(let t): w.verdict(RoutedSets.verdict(t))
+        case .policy(let p):
+            w.counter()
+            if let prefix = p.logPrefix { w.log(prefix: prefix) }
+            w.verdict(p.action == .allow ? .accept : .drop)
+        }
+    }
+
+    /// `counter [log prefix "..."] accept|drop`: chain `pN`, chain `unmatched`, or a policy
+    /// folded into a destination rule.
+    static func policy(_ action: PolicyAction, logPrefix: String?) -> [NFTExpression] {
+        var x: [NFTExpression] = [.counter]
+        if let logPrefix { x.append(.log(prefix: logPrefix)) }
+        return x + [.verdict(action == .allow ? .accept : .drop)]
     }
 }
 

@@ -29,6 +29,14 @@ struct EngineTests {
         ("stray /32 of web inside lamp's block", { e in try e.addMembership(IPPrefix("10.66.0.77/32")!, network: e.book.nid("web")) }),
         ("endpoint added inside its block", { e in try e.addEndpoint(LocalEndpoint(ifname: "hv2", addresses: [IPAddress("10.66.1.5")!], network: e.book.nid("lnmp"))) }),
         ("endpoint added outside every block", { e in try e.addEndpoint(LocalEndpoint(ifname: "hv3", addresses: [IPAddress("192.0.2.9")!], network: e.book.nid("web"))) }),
+        // Eight more /32s of lnmp make lamp's rules towards it more than `inlineLimit`: lamp
+        // switches to maps, whose elements `goto p1`/`goto p2`, so those chains appear; and back.
+        ("lnmp grows: lamp switches to maps, policy chains appear", { e in
+            for i in 0..<8 { try e.addMembership(IPPrefix("10.66.5.\(i * 2 + 1)/32")!, network: e.book.nid("lnmp")) }
+        }),
+        ("lnmp shrinks: lamp's rules again, policy chains gone", { e in
+            for i in 0..<8 { try e.removeMembership(IPPrefix("10.66.5.\(i * 2 + 1)/32")!, network: e.book.nid("lnmp")) }
+        }),
         ("network created with a block and a policy", { e in
             try e.edit { (b: inout PolicyBook) throws(PolicyError) in _ = try b.createNetwork("db") }
             try e.addMembership(IPPrefix("10.66.2.0/24")!, network: e.book.nid("db"))
@@ -92,6 +100,42 @@ struct EngineTests {
         #expect(try host.run { $0.book } == book, "the engine is unchanged")
     }
 
+    /// More local workloads than the anti-spoofing sets hold (`LayoutMapKind.workloadLimit`,
+    /// their `size`) is refused with an error naming the limit, before anything is sent: at
+    /// start and one endpoint at a time. The kernel itself would only say ENFILE.
+    @Test func theWorkloadLimitIsATypedErrorNamingIt() throws {
+        let ns = try TestNamespace("w")
+        defer { ns.delete() }
+        let host = try EngineHost(namespace: ns.name)
+        defer { host.stop() }
+        let (book, m, _) = try Self.start()
+        let limit = LayoutMapKind.workloadLimit
+        let eps = (0...Int(limit)).map { i in
+            LocalEndpoint(ifname: "w\(i)", addresses: [.v4(IPv4Address(0x0B00_0000 + UInt32(i)))], network: book.nid("lamp"))
+        }
+        let atStart = try host.run { (e: PolicyEngine) -> PolicyEngineError? in
+            do { try e.start(book: book, memberships: m, endpoints: eps); return nil } catch let x as PolicyEngineError { return x }
+        }
+        #expect(atStart == .policy(.tooManyWorkloads(set: "workloads", count: Int(limit) + 1, limit: limit)))
+        #expect(atStart.map { "\($0)" }?.contains("holds at most \(limit)") == true)
+        #expect(ns.exec(["nft", "list", "table", "inet", "routed"]).status != 0, "nothing was loaded")
+
+        try host.run { try $0.start(book: book, memberships: m, endpoints: Array(eps.dropLast())) }
+        let more = try host.run { (e: PolicyEngine) -> PolicyEngineError? in
+            do { try e.addEndpoint(eps.last!); return nil } catch let x as PolicyEngineError { return x }
+        }
+        #expect(more == .policy(.tooManyWorkloads(set: "workloads", count: Int(limit) + 1, limit: limit)))
+        #expect(try host.run { $0.endpoints.count } == Int(limit), "the engine is unchanged")
+        // What the kernel says to one element more than the set's size: ENFILE, no reason.
+        let kernel = try host.run { (e: PolicyEngine) throws -> NFTablesError? in
+            let b = NFTBatch(family: .inet, table: TableLayout.table)
+            try b.addElements(set: "workloads", RoutedSets.elements(.workload("w\(limit)")))
+            do { try e.programmer.socket.apply(b); return nil } catch let x as NFTablesError { return x }
+        }
+        guard case .rejected(let failures)? = kernel else { Issue.record("expected ENFILE, got \(String(describing: kernel))"); return }
+        #expect(failures.first?.errno == ENFILE)
+    }
+
     /// A restart: a new engine (new socket, same kernel) adopts the table the previous run left,
     /// in one batch that deletes and rebuilds it — the old table filters until the commit.
     @Test func aRestartReplacesTheTableInOneBatch() throws {
@@ -111,10 +155,11 @@ struct EngineTests {
         let second = try EngineHost(namespace: ns.name)
         defer { second.stop() }
         var changed = book
-        try changed.add(changed.parse("deny web lnmp"))
+        let added = try changed.add(changed.parse("allow web lamp --proto tcp --port 22"))
         try second.run { try $0.start(book: changed, memberships: m, endpoints: eps) }
         let listing = ns.exec(["nft", "list", "table", "inet", "routed"]).out
-        #expect(listing.contains("comment \"deny web lnmp\""))
+        #expect(listing.contains("ip6 daddr fd00:66::1 tcp dport 22 counter packets 0 bytes 0 accept comment \"\(added.chainName)\""),
+                "the new policy, folded into web's rule towards lamp's endpoint")
         #expect(ns.exec(["nft", "list", "tables"]).out.split(separator: "\n").filter { $0.contains("routed") }.count == 1)
     }
 

@@ -39,8 +39,8 @@ struct LibnftnlLayoutTests {
     /// A small source's destination rule: nft's text and nft's expressions for it (a prefix is a
     /// mask and a compare, a single address a compare, any other range a `range`).
     @Test(arguments: [
-        (DestinationMatch(v6: false, first: 0x0A00_0100, last: 0x0A00_01FF, proto: .tcp, ports: try! PortRange(8000, 8080), target: .chain("p3")),
-         "ip daddr 10.0.1.0/24 tcp dport 8000-8080 goto p3",
+        (DestinationMatch(v6: false, first: 0x0A00_0100, last: 0x0A00_01FF, proto: .tcp, ports: try! PortRange(8000, 8080), verdict: .policy(PolicyVerdict(id: PolicyID(rawValue: 3), action: .allow, log: true))),
+         "ip daddr 10.0.1.0/24 tcp dport 8000-8080 counter log prefix \"routed p3 allow \" accept comment \"p3\"",
          [NFTExpression.meta(.nfproto, into: .reg32(0)), .compare(.reg32(0), equal: true, [2]),       // meta nfproto ipv4
           .payload(.network, offset: 16, length: 4, into: .reg32(0)),                                  // ip daddr
           .bitwise(.reg32(0), mask: [255, 255, 255, 0], xor: [0, 0, 0, 0]),                            // & 255.255.255.0
@@ -48,22 +48,22 @@ struct LibnftnlLayoutTests {
           .meta(.l4proto, into: .reg32(0)), .compare(.reg32(0), equal: true, [6]),                     // tcp
           .payload(.transport, offset: 2, length: 2, into: .reg32(0)),                                 // th dport
           .range(.reg32(0), from: [0x1f, 0x40], to: [0x1f, 0x90]),                                     // 8000-8080
-          .verdict(.goto("p3"))]),
-        (DestinationMatch(v6: false, first: 0xC000_020A, last: 0xC000_020A, target: .accept),
+          .counter, .log(prefix: "routed p3 allow "), .verdict(.accept)]),                            // policy 3, folded in
+        (DestinationMatch(v6: false, first: 0xC000_020A, last: 0xC000_020A, verdict: .target(.accept)),
          "ip daddr 192.0.2.10 accept",
          [.meta(.nfproto, into: .reg32(0)), .compare(.reg32(0), equal: true, [2]),
           .payload(.network, offset: 16, length: 4, into: .reg32(0)),
           .compare(.reg32(0), equal: true, [192, 0, 2, 10]),                                           // a /32: no mask
           .verdict(.accept)]),
-        (DestinationMatch(v6: false, first: 0x0A00_0000, last: 0x0A00_004C, proto: .udp, target: .chain("p4")),
-         "ip daddr 10.0.0.0-10.0.0.76 meta l4proto udp goto p4",
+        (DestinationMatch(v6: false, first: 0x0A00_0000, last: 0x0A00_004C, proto: .udp, verdict: .policy(PolicyVerdict(id: PolicyID(rawValue: 4), action: .deny, log: false))),
+         "ip daddr 10.0.0.0-10.0.0.76 meta l4proto udp counter drop comment \"p4\"",
          [.meta(.nfproto, into: .reg32(0)), .compare(.reg32(0), equal: true, [2]),
           .payload(.network, offset: 16, length: 4, into: .reg32(0)),
           .range(.reg32(0), from: [10, 0, 0, 0], to: [10, 0, 0, 76]),                                 // not a prefix
           .meta(.l4proto, into: .reg32(0)), .compare(.reg32(0), equal: true, [17]),                    // udp
-          .verdict(.goto("p4"))]),
+          .counter, .verdict(.drop)]),                                                                 // policy 4, folded in
         (DestinationMatch(v6: true, first: UInt128(0x2001_0db8_0001_0000) << 64, last: UInt128(0x2001_0db8_0001_0000) << 64 | UInt128(UInt64.max),
-                          proto: .tcp, ports: try! PortRange(80, 80), target: .chain("p2")),
+                          proto: .tcp, ports: try! PortRange(80, 80), verdict: .target(.chain("p2"))),
          "ip6 daddr 2001:db8:1::/64 tcp dport 80 goto p2",
          [.meta(.nfproto, into: .reg32(0)), .compare(.reg32(0), equal: true, [10]),                   // meta nfproto ipv6
           .payload(.network, offset: 24, length: 16, into: .reg32(0)),                                 // ip6 daddr

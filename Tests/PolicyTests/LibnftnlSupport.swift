@@ -43,11 +43,9 @@ final class KernelTable {
     func counters() throws -> [PolicyID: PolicyCounter] {
         let b = box
         return try thread.run {
-            var out: [PolicyID: PolicyCounter] = [:]
-            for c in try b.programmer!.socket.ruleCounters(family: .inet, table: "routed") where c.chain.hasPrefix("p") {
-                if let n = UInt32(c.chain.dropFirst()) { out[PolicyID(rawValue: n)] = PolicyCounter(packets: c.packets, bytes: c.bytes) }
-            }
-            return out
+            let all = try b.programmer!.socket.ruleCounters(family: .inet, table: "routed")
+            let ids = all.compactMap { PolicyID(chainName: $0.chain) ?? $0.comment.flatMap(PolicyID.init(chainName:)) }
+            return PolicyEngine.policyCounters(all, policies: ids)
         }
     }
 

@@ -148,6 +148,12 @@ final class TrafficLab {
     }
 
     /// Packets counted by a chain's first `counter` (`nft list chain inet routed NAME`).
+    /// Packets policy `id` counted, as `nft list table inet routed` shows them (its chain
+    /// `pN` and the rules with `comment "pN"`, summed).
+    func hits(policy id: UInt32) -> UInt64 {
+        Ruleset.policyCounters(fromListing: host.exec(["nft", "list", "table", "inet", "routed"]).out)[PolicyID(rawValue: id)]?.packets ?? 0
+    }
+
     func counter(chain: String) -> Int {
         let out = host.exec(["nft", "list", "chain", "inet", "routed", chain]).out
         guard let r = out.firstMatch(of: /counter packets (\d+)/) else { return -1 }

@@ -40,7 +40,7 @@ struct TrafficTests {
         #expect(!lab.udp(1, 3) && !lab.udp(4, 2), "deny lamp lnmp blocks UDP both ways")
         #expect(lab.udp(1, 2) && lab.udp(4, 3), "UDP within a network flows")
         #expect(lab.ping(1, 2) && lab.ping(3, 4) && lab.tcp(2, 1, port: 8080), "same network always flows")
-        #expect(lab.counter(chain: "p1") > 0, "the policy's counter counts its drops")
+        #expect(lab.hits(policy: 1) > 0, "the policy's counter counts its drops")
         let hits = Ruleset.policyCounters(fromListing: lab.host.exec(["nft", "list", "table", "inet", "routed"]).out)
         #expect((hits[PolicyID(rawValue: 1)]?.packets ?? 0) > 0, "nft list table inet routed shows the hits")
         if let kernel = lab.kernel {
@@ -53,7 +53,7 @@ struct TrafficTests {
         try lab.program { try $0.add($0.rule(.allow, from: "lamp", to: "lnmp", proto: "tcp", port: "8080")) }
         #expect(lab.tcp(1, 3, port: 8080) && lab.tcp(3, 1, port: 8080), "allow tcp 8080 under deny (both ways)")
         #expect(!lab.tcp(1, 3, port: 8081) && !lab.ping(1, 3), "everything else stays denied")
-        #expect(lab.counter(chain: "p2") > 0)
+        #expect(lab.hits(policy: 2) > 0)
 
         // --one-way: only lamp → lnmp is blocked; lnmp → lamp flows and its replies come back.
         try lab.program { book in
@@ -94,6 +94,37 @@ struct TrafficTests {
         // The real owner of 10.66.0.2 gets through: the check is per interface.
         #expect(lab.ping(2, 3))
         #expect(seen() == 1)
+    }
+
+    /// A source with more than `LayoutBuilder.inlineLimit` destination rules keeps the map form
+    /// (`ip daddr vmap @dst4-<S>`, a pair chain, a `ports-` map, chains `pN`): real packets are
+    /// allowed and dropped by it exactly as by the rule form, and the policies count their hits.
+    @Test(arguments: ProgrammingPath.allCases)
+    func aSourceWithManyRulesDecidesThroughItsMaps(_ path: ProgrammingPath) throws {
+        let lab = try TrafficLab()
+        defer { lab.delete() }
+        try path.prepare(lab)
+        // deny lamp lnmp, with four TCP ports allowed: 5 rules per lnmp interval (v4, v6) and
+        // lamp's own two blocks make 12 rules, more than 8, so lamp and lnmp use maps.
+        try lab.program { b in
+            try b.add(b.rule(.deny, from: "lamp", to: "lnmp"))
+            for port in ["8080", "9001", "9002", "9003"] { try b.add(b.rule(.allow, from: "lamp", to: "lnmp", proto: "tcp", port: port)) }
+        }
+        let listing = lab.host.exec(["nft", "list", "table", "inet", "routed"]).out
+        let lamp = TableLayout.hex(try lab.book.id(of: NetworkName(rawValue: "lamp")!))
+        let lnmp = TableLayout.hex(try lab.book.id(of: NetworkName(rawValue: "lnmp")!))
+        #expect(listing.contains("ip daddr vmap @dst4-\(lamp)") && listing.contains("map ports-\(lamp)-\(lnmp) {"), "lamp is in the map form")
+        #expect(listing.contains("chain p1 {"), "the maps reach policy 1 through its chain")
+        #expect(lab.tcp(1, 3, port: 8080) && lab.tcp(4, 2, port: 8080), "allowed port, both directions")
+        #expect(!lab.tcp(1, 3, port: 8081) && !lab.tcp(3, 1, port: 8081), "other ports denied, both directions")
+        #expect(!lab.ping(1, 3) && !lab.udp(2, 4), "ICMP and UDP denied")
+        #expect(!lab.tcp6(1, 3, port: 8086), "IPv6 through dst6-: denied")
+        #expect(lab.ping(1, 2) && lab.tcp(3, 4, port: 8081), "same network flows")
+        #expect(lab.hits(policy: 1) > 0 && lab.hits(policy: 2) > 0, "the deny and the allowed port count their hits")
+        // Back under the limit (three ports removed): lamp returns to rules, traffic the same.
+        try lab.program { b in for id in [3, 4, 5] { try b.remove(PolicyID(rawValue: UInt32(id))) } }
+        #expect(!lab.host.exec(["nft", "list", "table", "inet", "routed"]).out.contains("dst4-\(lamp)"), "lamp is in the rule form again")
+        #expect(lab.tcp(1, 3, port: 8080) && !lab.tcp(1, 3, port: 8081) && !lab.ping(3, 1) && lab.ping(1, 2))
     }
 
     @Test(arguments: ProgrammingPath.allCases)
