@@ -102,11 +102,15 @@ final class MeshHostTests {
 
         // A logged deny: stored with its flag, listed with log=true, and its nft chain logs.
         let _: NetworkInfo = try await client(a).call(.POST, ControlAPI.Path.networks, body: CreateNetworkRequest(name: "lnmp"))
+        // A member of lnmp, so the deny has addresses to match (a policy between networks with no
+        // members compiles to no rule at all).
+        _ = try await endpoint(b, "ed", network: "lnmp")
         let p: PolicyInfo = try await client(a).call(.POST, ControlAPI.Path.policies,
                                                      body: AddPolicyRequest(action: "deny", from: "lamp", to: "lnmp", log: true))
         #expect(p.log)
-        // B reads it from the shared datastore (within its poll interval) and applies it.
-        let deadline = ContinuousClock.now + .seconds(5)
+        // B reads it from the shared datastore (within its poll interval) and applies it (bounded
+        // generously: the full suite runs everything at once on two cores).
+        let deadline = ContinuousClock.now + .seconds(15)
         var table = "", listed = PolicyList(defaultAction: "", policies: [])
         repeat {
             listed = try await client(b).call(.GET, ControlAPI.Path.policies, as: PolicyList.self)

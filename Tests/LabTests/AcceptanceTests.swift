@@ -181,8 +181,10 @@ struct AcceptanceTests {
         // 5d. A block with no endpoints left stays announced for the lab's grace period, then is
         // released and withdrawn everywhere: from the other hosts' kernels and the gateway's RIB.
         let c1Block = block(of: ip["c1"]!)
-        try lab.routedCommand(["endpoint", "del", "c1"], host: 3)
+        // Timed from before the command: the agent starts the grace when it deletes the endpoint,
+        // which can be well before the CLI process returns on a busy machine.
         let deleted = ContinuousClock.now
+        try lab.routedCommand(["endpoint", "del", "c1"], host: 3)
         var rib = try lab.exec(t.gatewayNamespace, ["birdc", "-s", t.birdSocket, "show", "route", c1Block])
         #expect(rib.contains("via 192.0.2.13"), "withdrawn before its grace period: \(rib)")
         var withdrawn = false
