@@ -14,11 +14,11 @@ final class RIBLoop: @unchecked Sendable {
     private var sessions: [IPAddress: PeerSession] = [:]
     private var epochs: [IPAddress: Int] = [:]
     private var staleTimers: [IPAddress: Scheduled<Void>] = [:]
-    private let changes: AsyncStream<[RIBChange]>.Continuation?
+    private let changes: AsyncStream<RIBChanges>.Continuation?
     private let emit: @Sendable (SpeakerEvent) -> Void
     private let logger: Logger
 
-    init(core: SpeakerRIB, eventLoop: any EventLoop, changes: AsyncStream<[RIBChange]>.Continuation?, logger: Logger,
+    init(core: SpeakerRIB, eventLoop: any EventLoop, changes: AsyncStream<RIBChanges>.Continuation?, logger: Logger,
          emit: @escaping @Sendable (SpeakerEvent) -> Void) {
         self.core = core
         self.eventLoop = eventLoop

@@ -14,7 +14,7 @@ struct SpeakerMesh {
 
     var nodes: [String: Node] = [:]
     /// Loc-RIB change batches per node, in order.
-    var changes: [String: [[RIBChange]]] = [:]
+    var changes: [String: [RIBChanges]] = [:]
     /// Every message each node sent, per neighbour, in order.
     var sent: [String: [String: [PeerMessage]]] = [:]
     var timers: [String: [RIBTimer]] = [:]

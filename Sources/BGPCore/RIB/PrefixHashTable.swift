@@ -1,13 +1,24 @@
-/// An open-addressing hash table from prefix keys to `PrefixSlot`s: linear probing over a
-/// power-of-two array of keys beside an array of slots (20 bytes a bucket for IPv4), load factor at
-/// most 3/4, multiplicative (Fibonacci) hashing, and backward-shift deletion, so no tombstones.
+/// A value a bucket of `PrefixHashTable` holds, with the one it holds when empty.
+protocol BucketValue: Sendable {
+    static var vacant: Self { get }
+}
+
+extension PrefixSlot: BucketValue {}
+extension Bool: BucketValue {
+    static var vacant: Bool { false }
+}
+
+/// An open-addressing hash table from prefix keys to values (`PrefixSlot`s for the Loc-RIB, `Bool`
+/// for a set of prefixes): linear probing over a power-of-two array of keys beside an array of
+/// values (20 bytes a bucket for IPv4 and slots), load factor at most 3/4, multiplicative
+/// (Fibonacci) hashing, and backward-shift deletion, so no tombstones.
 ///
 /// Why not `Dictionary`: its per-lookup SipHash seeding was half of the Loc-RIB's ingest time
 /// (perf, 1,000,000 /24s), and a prefix key needs no protection against chosen collisions beyond
 /// what a peer's maximum-prefix limit already gives.
-struct PrefixHashTable<Key: PrefixKey>: Sendable {
+struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
     private var keys: [Key]
-    private var values: [PrefixSlot]
+    private var values: [Value]
     private(set) var count = 0
     private var mask: Int
     /// 64 minus log2 of the capacity: the hash's top bits pick the bucket.
@@ -15,12 +26,17 @@ struct PrefixHashTable<Key: PrefixKey>: Sendable {
 
     init() {
         keys = Array(repeating: Key.vacant, count: 16)
-        values = Array(repeating: PrefixSlot.vacant, count: 16)
+        values = Array(repeating: Value.vacant, count: 16)
         mask = 15
         shift = 60
     }
 
     var capacity: Int { keys.count }
+
+    /// Grows the table once so that `additional` more keys fit without growing again.
+    mutating func reserve(_ additional: Int) {
+        while (count + additional) * 4 > keys.count * 3 { grow() }
+    }
 
     private func home(_ key: Key) -> Int { Int(truncatingIfNeeded: (key.hash64 &* 0x9E37_79B9_7F4A_7C15) >> shift) }
 
@@ -35,14 +51,14 @@ struct PrefixHashTable<Key: PrefixKey>: Sendable {
         }
     }
 
-    subscript(key: Key) -> PrefixSlot? {
+    subscript(key: Key) -> Value? {
         get {
             let (i, found) = probe(key)
             return found ? values[i] : nil
         }
         _modify {
             let (i, found) = probe(key)
-            var value: PrefixSlot? = found ? values[i] : nil
+            var value: Value? = found ? values[i] : nil
             defer {
                 switch (found, value) {
                 case (true, let v?): values[i] = v
@@ -55,7 +71,7 @@ struct PrefixHashTable<Key: PrefixKey>: Sendable {
         }
     }
 
-    private mutating func insert(_ key: Key, _ value: PrefixSlot, at i: Int) {
+    private mutating func insert(_ key: Key, _ value: Value, at i: Int) {
         keys[i] = key
         values[i] = value
         count += 1
@@ -79,14 +95,14 @@ struct PrefixHashTable<Key: PrefixKey>: Sendable {
             }
         }
         keys[hole] = Key.vacant
-        values[hole] = PrefixSlot.vacant
+        values[hole] = Value.vacant
         count -= 1
     }
 
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
         keys = Array(repeating: Key.vacant, count: oldKeys.count * 2)
-        values = Array(repeating: PrefixSlot.vacant, count: oldKeys.count * 2)
+        values = Array(repeating: Value.vacant, count: oldKeys.count * 2)
         mask = keys.count - 1
         shift -= 1
         for i in oldKeys.indices where oldKeys[i] != Key.vacant {
@@ -100,14 +116,14 @@ struct PrefixHashTable<Key: PrefixKey>: Sendable {
     // Bucket access for whole-table passes (no bucket is added or removed during them).
     func isOccupied(_ i: Int) -> Bool { keys[i] != Key.vacant }
     func key(at i: Int) -> Key { keys[i] }
-    subscript(bucket i: Int) -> PrefixSlot {
+    subscript(bucket i: Int) -> Value {
         get { values[i] }
         set { values[i] = newValue }
     }
 
     /// Every entry, in no particular order.
-    var entries: [(key: Key, value: PrefixSlot)] {
-        var out: [(key: Key, value: PrefixSlot)] = []
+    var entries: [(key: Key, value: Value)] {
+        var out: [(key: Key, value: Value)] = []
         out.reserveCapacity(count)
         for i in keys.indices where keys[i] != Key.vacant { out.append((keys[i], values[i])) }
         return out

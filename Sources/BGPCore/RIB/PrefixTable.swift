@@ -127,7 +127,7 @@ extension IPv6Prefix: PrefixKey {
 
 /// One address family's prefixes: a hash table of inline slots, and the multi-path entries.
 struct PrefixTable<Key: PrefixKey>: Sendable {
-    var slots = PrefixHashTable<Key>()
+    var slots = PrefixHashTable<Key, PrefixSlot>()
     var multi = MultiPathStore()
 
     /// The paths of a slot, the inline one or the entry's.

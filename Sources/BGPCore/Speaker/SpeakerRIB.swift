@@ -239,7 +239,7 @@ public struct SpeakerRIB: Sendable {
     public mutating func received(withdrawn: [IPPrefix], announced: [RouteGroup], from address: IPAddress) -> RIBOutput {
         var output = RIBOutput()
         guard var peer = peers[address], peer.session != nil else { return output }
-        var changes: [RIBChange] = []
+        var changes = RIBChanges()
         if !withdrawn.isEmpty { changes += locRIB.withdraw(withdrawn, from: peer.id) }
         for group in announced where !group.prefixes.isEmpty {
             peer.received += group.prefixes.count
@@ -300,7 +300,8 @@ public struct SpeakerRIB: Sendable {
             guard outs[address] != nil, session.families.contains(message.family) else { return output }
             let enhanced = session.enhancedRouteRefresh
             if enhanced { output.send(.routeRefresh(RouteRefreshMessage(family: message.family, subtype: .beginningOfRouteRefresh)), to: address) }
-            let family = allRoutes().filter { ($0.prefix.isV4 ? AddressFamily.ipv4Unicast : .ipv6Unicast) == message.family }
+            let family = message.family == .ipv4Unicast ? locRIB.bestRoutes(v4: true)
+                : message.family == .ipv6Unicast ? locRIB.bestRoutes(v4: false) : RIBChanges()
             let id = identity
             let update = outs[address]!.update(family, identity: id)
             warn(update.problems, address, &output)
@@ -323,21 +324,31 @@ public struct SpeakerRIB: Sendable {
 
     // MARK: - Local routes and next hops
 
-    /// Replaces the routes this speaker originates.
+    /// Replaces the routes this speaker originates. Routes are grouped by their communities (the
+    /// attribute set is built once per group, consecutive routes sharing them cost no hashing), and a
+    /// first origination (nothing before, no duplicates) looks each prefix up once.
     public mutating func originate(_ routes: [LocalRoute]) -> RIBOutput {
         var output = RIBOutput()
         var next: [IPPrefix: LocalRoute] = [:]
+        next.reserveCapacity(routes.count)
         for r in routes { next[r.prefix] = r }
         let gone = originated.keys.filter { next[$0] == nil }.sorted()
         var changes = locRIB.withdraw(gone, from: localID)
-        var groups: [RouteAttributes: [IPPrefix]] = [:]
-        var order: [RouteAttributes] = []
-        for r in routes where originated[r.prefix] != r && next[r.prefix] == r {
-            let a = r.attributes
-            if groups[a] == nil { order.append(a) }
-            groups[a, default: []].append(r.prefix)
+        let duplicates = next.count != routes.count, fresh = originated.isEmpty
+        var groups: [LocalRoute.Tags: Int] = [:]
+        var lists: [(tags: LocalRoute.Tags, prefixes: [IPPrefix])] = []
+        var last = -1
+        for r in routes where (fresh || originated[r.prefix] != r) && (!duplicates || next[r.prefix] == r) {
+            if last < 0 || lists[last].tags != r.tags {
+                if let i = groups[r.tags] { last = i } else {
+                    last = lists.count
+                    groups[r.tags] = last
+                    lists.append((r.tags, []))
+                }
+            }
+            lists[last].prefixes.append(r.prefix)
         }
-        for a in order { changes += locRIB.announce(groups[a]!, attributes: a, from: localID) }
+        for (tags, prefixes) in lists { changes += locRIB.announce(prefixes, attributes: tags.attributes, from: localID) }
         originated = next
         distribute(changes, into: &output)
         return output
@@ -375,10 +386,10 @@ public struct SpeakerRIB: Sendable {
 
     // MARK: - Internals
 
-    private func allRoutes() -> [RIBChange] { locRIB.routes.map { RIBChange(prefix: $0.prefix, best: $0) } }
+    private func allRoutes() -> RIBChanges { locRIB.bestRoutes() }
 
     /// Hands a batch of Loc-RIB changes to every Established peer's Adj-RIB-Out.
-    private mutating func distribute(_ changes: [RIBChange], into output: inout RIBOutput) {
+    private mutating func distribute(_ changes: RIBChanges, into output: inout RIBOutput) {
         guard !changes.isEmpty else { return }
         output.changes += changes
         let id = identity
