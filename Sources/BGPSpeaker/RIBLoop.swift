@@ -85,6 +85,10 @@ final class RIBLoop: @unchecked Sendable {
                 staleTimers.removeValue(forKey: peer)?.cancel()
             }
         }
+        for address in output.tableWalks {
+            // A later task, so that UPDATEs from the sessions waiting now go first.
+            eventLoop.execute { [self] in run { $0.continueTable(address) } }
+        }
         for warning in output.warnings {
             logger.warning("\(warning.message)", metadata: ["peer": "\(warning.peer.map { "\($0)" } ?? "")"])
             emit(.warning(peer: warning.peer, message: warning.message))

@@ -1,4 +1,5 @@
 import Testing
+import BGPWire
 import IPAddressing
 @testable import BGPCore
 import SeededRandom
@@ -72,5 +73,31 @@ import SeededRandom
             #expect(set.count == model.count && set.isEmpty == model.isEmpty)
         }
         for p in Self.prefixes { #expect(set.contains(p) == model.contains(p), "\(p)") }
+    }
+}
+
+/// An Adj-RIB-Out is filled in the Loc-RIB's storage order (a new peer's table, in steps). Hashed
+/// like the Loc-RIB, the first keys of that order all have small hashes and pile up in one probe
+/// run of the smaller set (quadratic inserts: an advertisement of 1M prefixes took 40 s); hashed
+/// differently, they spread.
+@Suite struct PrefixSetClusteringTests {
+    @Test func aSetFilledInTheLocRIBsStorageOrderKeepsShortProbeRuns() {
+        var rib = LocRIB()
+        let peer = rib.addPeer(RIBPeer(address: IPAddress("192.0.2.1")!, asn: 65001, routerID: IPv4Address("10.0.0.1")!, isExternal: true))
+        let prefixes = (0..<40_000).map { IPPrefix.v4(IPv4Prefix(unchecked: 0x0A00_0000 | UInt32($0), length: 32)) }
+        let attributes = RouteAttributes(attributes: PathAttributes([PathAttribute(.origin(.igp))]), nextHop: IPAddress("192.0.2.1"))
+        _ = rib.announce(prefixes, attributes: attributes, from: peer)
+        // The first step of a walk: a tenth of the table, in storage order.
+        let first = rib.bestRoutes(inPrefixOrder: false).map(\.prefix).prefix(4_000)
+        var set = PrefixSet()
+        var same = PrefixHashTable<IPv4PrefixKey, Bool>()
+        for p in first {
+            set.insert(p)
+            if case .v4(let v4) = p { same[IPv4PrefixKey(v4)] = true }
+        }
+        #expect(set.count == 4_000)
+        #expect(set.longestRun < 100, "longest probe run \(set.longestRun)")
+        // The Loc-RIB's own hashing piles them up: the reason the set hashes differently.
+        #expect(same.longestRun > 2_000, "longest probe run hashed like the Loc-RIB: \(same.longestRun)")
     }
 }

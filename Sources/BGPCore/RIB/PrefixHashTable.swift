@@ -23,8 +23,18 @@ struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
     private var mask: Int
     /// 64 minus log2 of the capacity: the hash's top bits pick the bucket.
     private var shift: UInt64
+    /// The odd constant keys are multiplied by. Tables filled from one another's storage order
+    /// need different ones: keys arriving in the order of the same hash pile up in one probe run
+    /// of a smaller table (quadratic inserts; seen when an Adj-RIB-Out was filled from the Loc-RIB).
+    private let multiplier: UInt64
 
-    init() {
+    /// The Loc-RIB's tables: Fibonacci hashing (2^64 divided by the golden ratio).
+    static var fibonacci: UInt64 { 0x9E37_79B9_7F4A_7C15 }
+    /// Another odd constant with well-mixed bits (SplitMix64's), for sets filled from the Loc-RIB.
+    static var splitMix: UInt64 { 0xBF58_476D_1CE4_E5B9 }
+
+    init(multiplier: UInt64 = Self.fibonacci) {
+        self.multiplier = multiplier
         keys = Array(repeating: Key.vacant, count: 16)
         values = Array(repeating: Value.vacant, count: 16)
         mask = 15
@@ -38,7 +48,7 @@ struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
         while (count + additional) * 4 > keys.count * 3 { grow() }
     }
 
-    private func home(_ key: Key) -> Int { Int(truncatingIfNeeded: (key.hash64 &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+    private func home(_ key: Key) -> Int { Int(truncatingIfNeeded: (key.hash64 &* multiplier) >> shift) }
 
     /// The bucket holding `key`, or the vacant bucket where it would go.
     private func probe(_ key: Key) -> (index: Int, found: Bool) {
@@ -119,6 +129,17 @@ struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
     subscript(bucket i: Int) -> Value {
         get { values[i] }
         set { values[i] = newValue }
+    }
+
+    /// The longest run of occupied buckets: what the worst lookup probes (tests of clustering).
+    var longestRun: Int {
+        var longest = 0, current = 0
+        // Twice round, so a run wrapping past the end counts whole.
+        for i in 0..<(2 * keys.count) {
+            current = keys[i & mask] == Key.vacant ? 0 : current + 1
+            longest = max(longest, current)
+        }
+        return min(longest, keys.count)
     }
 
     /// Every entry, in no particular order.

@@ -4,8 +4,9 @@ public import IPAddressing
 /// a peer's Adj-RIB-Out. Inserting or finding one IPv4 prefix hashes one 64-bit word, where a
 /// `Set<IPPrefix>` runs SipHash over 17 bytes.
 public struct PrefixSet: Sendable {
-    private var v4 = PrefixHashTable<IPv4PrefixKey, Bool>()
-    private var v6 = PrefixHashTable<IPv6Prefix, Bool>()
+    // Hashed differently from the Loc-RIB, whose storage order fills it (see `PrefixHashTable.multiplier`).
+    private var v4 = PrefixHashTable<IPv4PrefixKey, Bool>(multiplier: PrefixHashTable<IPv4PrefixKey, Bool>.splitMix)
+    private var v6 = PrefixHashTable<IPv6Prefix, Bool>(multiplier: PrefixHashTable<IPv6Prefix, Bool>.splitMix)
 
     public init() {}
 
@@ -36,6 +37,9 @@ public struct PrefixSet: Sendable {
         case .v6(let p): return Self.remove(p, from: &v6)
         }
     }
+
+    /// The longest probe run of either family's table (tests of clustering).
+    var longestRun: Int { max(v4.longestRun, v6.longestRun) }
 
     /// Room for `n` more IPv4 prefixes without growing on the way.
     public mutating func reserveIPv4(_ n: Int) { v4.reserve(n) }

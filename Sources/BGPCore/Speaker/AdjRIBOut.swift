@@ -45,8 +45,9 @@ public struct AdjRIBOut: Sendable {
         case withdraw
         /// Announced in the group at this index of the outbound update.
         case announce(Int)
-        /// The export policy decides per prefix, from these exported attributes.
-        case evaluate(RouteAttributes)
+        /// The export policy decides per prefix, from the exported attributes at this index of
+        /// `exports` (an index, so that copying a treatment per prefix copies no reference).
+        case evaluate(Int)
     }
 
     /// The prefixes of `changes` as this peer is to see them, and the new Adj-RIB-Out. The export
@@ -56,6 +57,7 @@ public struct AdjRIBOut: Sendable {
     public mutating func update(_ changes: RIBChanges, identity: SpeakerIdentity) -> OutboundUpdate {
         var out = OutboundUpdate()
         var groupIndex: [GroupKey: Int] = [:]
+        var exports: [RouteAttributes] = []
         let families = (v4: families.contains(.ipv4Unicast), v6: families.contains(.ipv6Unicast))
         for run in changes.runs {
             // Per family, decided at the run's first prefix of that family.
@@ -71,7 +73,8 @@ public struct AdjRIBOut: Sendable {
                 if let t = isV4 ? v4 : v6 {
                     treatment = t
                 } else {
-                    treatment = treat(run.best!.selected(for: prefix), v4: isV4, identity: identity, in: &out, groupIndex: &groupIndex)
+                    treatment = treat(run.best!.selected(for: prefix), v4: isV4, identity: identity, in: &out, groupIndex: &groupIndex,
+                                      exports: &exports)
                     if isV4 { v4 = treatment } else { v6 = treatment }
                     if isV4, advertised.isEmpty, case .announce(let i) = treatment {
                         // A new peer's whole table is one run: grow the set and the group once.
@@ -87,8 +90,8 @@ public struct AdjRIBOut: Sendable {
                 case .announce(let i):
                     advertised.insert(prefix)
                     out.announcements[i].append(prefix)
-                case .evaluate(let exported):
-                    guard let route = policy.evaluate(prefix, exported), let nextHop = Self.wireNextHop(route, v4: isV4) else {
+                case .evaluate(let e):
+                    guard let route = policy.evaluate(prefix, exports[e]), let nextHop = Self.wireNextHop(route, v4: isV4) else {
                         if advertised.remove(prefix) { out.withdrawn.append(prefix) }
                         continue
                     }
@@ -102,10 +105,14 @@ public struct AdjRIBOut: Sendable {
     }
 
     /// The export rules and the export policy for one family of one run (`route` is its first prefix).
-    private func treat(_ route: SelectedRoute, v4: Bool, identity: SpeakerIdentity, in out: inout OutboundUpdate, groupIndex: inout [GroupKey: Int]) -> Treatment {
+    private func treat(_ route: SelectedRoute, v4: Bool, identity: SpeakerIdentity, in out: inout OutboundUpdate,
+                       groupIndex: inout [GroupKey: Int], exports: inout [RouteAttributes]) -> Treatment {
         guard families.contains(v4 ? .ipv4Unicast : .ipv6Unicast) else { return .skip }
         guard let exported = export(route, v4: v4, identity: identity, problems: &out.problems) else { return .withdraw }
-        if !policy.terms.isEmpty { return .evaluate(exported) }
+        if !policy.terms.isEmpty {
+            exports.append(exported)
+            return .evaluate(exports.count - 1)
+        }
         guard policy.defaultAction != .reject, let nextHop = Self.wireNextHop(exported, v4: v4) else { return .withdraw }
         return .announce(group(GroupKey(attributes: exported.attributes, nextHop: nextHop.mp), in: &out, groupIndex: &groupIndex))
     }

@@ -29,6 +29,9 @@ public struct RIBOutput: Sendable {
     public var messages: [IPAddress: [PeerMessage]] = [:]
     public var timers: [RIBTimer] = []
     public var warnings: [(peer: IPAddress?, message: String)] = []
+    /// Peers whose initial table is still being sent: call `SpeakerRIB.continueTable` for each,
+    /// after the work already waiting (so a large table never holds up the sessions' UPDATEs).
+    public var tableWalks: [IPAddress] = []
 
     public init() {}
 

@@ -98,6 +98,21 @@ public struct SpeakerRIB: Sendable {
     private var retired: [IPAddress: PeerID] = [:]
     private let localID: PeerID
     private var originated: [IPPrefix: LocalRoute] = [:]
+    /// The initial tables being sent, per peer (`continueTable`).
+    private var walks: [IPAddress: TableWalk] = [:]
+    /// Prefixes per step of an initial table: the first UPDATEs leave after this many, not after
+    /// the whole table, and the RIB serves other work between steps.
+    public var tableStep = 32_768
+
+    /// A peer's initial table (RFC 4271 section 9.4 leaves its pacing to the implementation): the
+    /// best routes when the session came up, walked in steps. A prefix whose best changed since is
+    /// skipped: `distribute` already sent it its current route.
+    struct TableWalk: Sendable {
+        var table: RIBChanges
+        var cursor = RIBChanges.Cursor()
+        var changed = PrefixSet()
+        var families: [AddressFamily]
+    }
 
     public init(identity: SpeakerIdentity, options: DecisionOptions = DecisionOptions()) {
         self.identity = identity
@@ -164,6 +179,7 @@ public struct SpeakerRIB: Sendable {
         var output = RIBOutput()
         guard let peer = peers.removeValue(forKey: address) else { return output }
         outs[address] = nil
+        walks[address] = nil
         retired[address] = peer.id
         if peer.hasStale { output.timers.append(.stopStale(peer: address)) }
         distribute(locRIB.removePaths(of: peer.id), into: &output)
@@ -200,15 +216,35 @@ public struct SpeakerRIB: Sendable {
             }
         }
         peer.restartTime = session.gracefulRestart?.restartTime ?? 0
-        var out = AdjRIBOut(target: ribPeer, policy: peer.settings.exportPolicy, nextHopSelfV4: session.nextHopSelfV4,
-                            nextHopSelfV6: session.nextHopSelfV6, families: session.families)
-        let update = out.update(allRoutes(), identity: identity)
+        outs[address] = AdjRIBOut(target: ribPeer, policy: peer.settings.exportPolicy, nextHopSelfV4: session.nextHopSelfV4,
+                                  nextHopSelfV6: session.nextHopSelfV6, families: session.families)
+        peers[address] = peer
+        walks[address] = TableWalk(table: locRIB.bestRoutes(inPrefixOrder: false), families: session.families.sorted(by: Self.familyOrder))
+        step(address, into: &output)
+        return output
+    }
+
+    /// The next step of a peer's initial table (see `RIBOutput.tableWalks`); End-of-RIB per family
+    /// after the last one.
+    public mutating func continueTable(_ address: IPAddress) -> RIBOutput {
+        var output = RIBOutput()
+        step(address, into: &output)
+        return output
+    }
+
+    private mutating func step(_ address: IPAddress, into output: inout RIBOutput) {
+        guard var walk = walks.removeValue(forKey: address), outs[address] != nil else { return }
+        let chunk = walk.table.next(tableStep, from: &walk.cursor, skipping: walk.changed)
+        let id = identity
+        let update = outs[address]!.update(chunk, identity: id)
         warn(update.problems, address, &output)
         if !update.isEmpty { output.send(.update(update), to: address) }
-        for family in session.families.sorted(by: Self.familyOrder) { output.send(.endOfRIB(family), to: address) }
-        outs[address] = out
-        peers[address] = peer
-        return output
+        if walk.table.isDone(walk.cursor) {
+            for family in walk.families { output.send(.endOfRIB(family), to: address) }
+        } else {
+            walks[address] = walk
+            output.tableWalks.append(address)
+        }
     }
 
     /// The session left Established. With graceful restart (the FSM decided the peer keeps
@@ -219,6 +255,7 @@ public struct SpeakerRIB: Sendable {
         guard var peer = peers[address] else { return output }
         peer.session = nil
         outs[address] = nil
+        walks[address] = nil
         peer.pendingEndOfRIB = []
         peer.refreshing = []
         if keepStale, peer.restartTime > 0 {
@@ -392,6 +429,10 @@ public struct SpeakerRIB: Sendable {
     private mutating func distribute(_ changes: RIBChanges, into output: inout RIBOutput) {
         guard !changes.isEmpty else { return }
         output.changes += changes
+        for address in walks.keys {
+            // Sent now with its current route: the walk of the initial table skips it.
+            for run in changes.runs { for p in run.prefixes { walks[address]!.changed.insert(p) } }
+        }
         let id = identity
         for address in outs.keys.sorted() {
             let update = outs[address]!.update(changes, identity: id)
