@@ -119,13 +119,20 @@ public struct LocRIB: Sendable {
         let batch = Announcement(peer: peer, handle: handle, eligible: cost(handle) != nil, choice: choice, route: bestRoute(choice))
         var changes = ChangeLog()
         var t4 = Self.take(&v4), t6 = Self.take(&v6)
+        // A prefix new to the RIB costs the cache misses of its bucket: touch the bucket of the
+        // prefix `lookahead` places on first, so the misses of several prefixes overlap.
+        var touched: UInt64 = 0
         for (i, prefix) in prefixes.enumerated() {
+            if i + Self.lookahead < prefixes.count, case .v4(let ahead) = prefixes[i + Self.lookahead] {
+                touched &+= t4.slots.touch(IPv4PrefixKey(ahead))
+            }
             let path = StoredPath(peer: peer, pathID: pathIDs.isEmpty ? 0 : pathIDs[i], attributes: handle, stale: false)
             switch prefix {
             case .v4(let p): place(path, batch, in: &t4.slots[IPv4PrefixKey(p)], &t4.multi, prefix, &changes)
             case .v6(let p): place(path, batch, in: &t6.slots[p], &t6.multi, prefix, &changes)
             }
         }
+        t4.slots.touched = touched
         v4 = t4
         v6 = t6
         // intern counted the first prefix's reference; place released each path it replaced.
@@ -259,6 +266,9 @@ public struct LocRIB: Sendable {
     }
 
     // MARK: - Storage
+
+    /// How far ahead `announce` touches buckets: about as many misses as a core keeps in flight.
+    static let lookahead = 8
 
     /// What every prefix of one `announce` shares.
     private struct Announcement {
