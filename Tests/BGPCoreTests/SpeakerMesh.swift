@@ -84,6 +84,8 @@ struct SpeakerMesh {
                 }
             }
         }
+        // A large initial table goes in steps, as RIBLoop runs them: each after what is pending.
+        for address in output.tableWalks { apply(name, nodes[name]!.rib.continueTable(address)) }
     }
 
     /// The best route of `prefix` at `node`.

@@ -90,3 +90,26 @@ import IPAddressing
         #expect(rib.continueTable(Self.peer).messages.isEmpty)
     }
 }
+
+/// Three speakers in memory: b learns a's table, then c comes up and gets b's table in steps of 2,
+/// relayed whole to its own Loc-RIB, with End-of-RIB after it.
+@Suite struct TableWalkMeshTests {
+    @Test func aNewPeerGetsAWholeTableInSteps() {
+        var mesh = SpeakerMesh()
+        mesh.add("a", asn: 65001, routerID: "10.0.0.1")
+        mesh.add("b", asn: 64512, routerID: "10.0.0.2")
+        mesh.add("c", asn: 65003, routerID: "10.0.0.3")
+        mesh.nodes["b"]!.rib.tableStep = 2
+        mesh.link("a", "10.1.0.1", "b", "10.1.0.2")
+        mesh.link("b", "10.2.0.2", "c", "10.2.0.3")
+        mesh.establish("a", "b")
+        let blocks = (1...7).map { "10.244.\($0).0/26" }
+        mesh.originate("a", blocks)
+        mesh.establish("b", "c")
+        for p in blocks { #expect(mesh.best("c", p)?.peer.address == IPAddress("10.2.0.2"), "\(p) at c") }
+        let sent = mesh.sent["b"]?["c"] ?? []
+        let updates = sent.filter { if case .update = $0 { true } else { false } }.count
+        #expect(updates == 4, "7 routes in steps of 2")
+        if case .endOfRIB? = sent.last {} else { Issue.record("End-of-RIB is not last: \(sent)") }
+    }
+}
