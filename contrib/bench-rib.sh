@@ -9,7 +9,8 @@
 # receiver's RIB, peak RSS (VmHWM), and bytes per route ((VmRSS after - VmRSS before) / N).
 # Then routed advertises N prefixes to BIRD: time from routed's Established until BIRD has them all.
 #
-#   sudo contrib/bench-rib.sh [--prefixes N] [--runs R] [--only "routed bird frr gobgp advertise"]
+#   sudo contrib/bench-rib.sh [--prefixes N] [--runs R] [--only "routed bird frr gobgp advertise"] [--lengths "24 32"]
+#   (--only routed,bird,advertise also works: the quick side by side without FRR and GoBGP)
 #   ROUTED=.build/release/routed (the default; build it with swift build -c release --product routed)
 #
 # Lab: two network namespaces made for this run (rbNNNN-l with the load generator, rbNNNN-d with
@@ -25,18 +26,29 @@ ROUTED=${ROUTED:-$ROOT/.build/release/routed}
 N=1000000
 RUNS=3
 ONLY="routed bird frr gobgp advertise"
+LENGTHS="24 32"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --prefixes) N=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
-        --only) ONLY=$2; shift 2 ;;
-        *) echo "usage: $0 [--prefixes N] [--runs R] [--only \"routed bird frr gobgp advertise\"]" >&2; exit 2 ;;
+        --only) ONLY=${2//,/ }; shift 2 ;;
+        --lengths) LENGTHS=${2//,/ }; shift 2 ;;
+        *) echo "usage: $0 [--prefixes N] [--runs R] [--only \"routed bird frr gobgp advertise\"] [--lengths \"24 32\"]" >&2; exit 2 ;;
     esac
 done
 
 [[ $(id -u) -eq 0 ]] || { echo "must run as root (network namespaces)" >&2; exit 1; }
 [[ -x $ROUTED ]] || { echo "no routed binary at $ROUTED: swift build -c release --product routed, or set ROUTED=" >&2; exit 1; }
-for t in ip python3 bird birdc gobgpd gobgp vtysh /usr/lib/frr/bgpd; do
+for w in $ONLY; do
+    case "$w" in routed|bird|frr|gobgp|advertise) ;; *) echo "--only: unknown receiver '$w' (routed bird frr gobgp advertise)" >&2; exit 2 ;; esac
+done
+for l in $LENGTHS; do
+    [[ $l =~ ^[0-9]+$ ]] && (( l >= 8 && l <= 32 )) || { echo "--lengths: '$l' is not a prefix length 8-32" >&2; exit 2; }
+done
+needs="ip python3 bird birdc"
+[[ " $ONLY " == *" frr "* ]] && needs+=" vtysh /usr/lib/frr/bgpd"
+[[ " $ONLY " == *" gobgp "* ]] && needs+=" gobgpd gobgp"
+for t in $needs; do
     command -v "$t" >/dev/null || { echo "missing: $t" >&2; exit 1; }
 done
 
@@ -259,10 +271,10 @@ EOF
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# N=$N prefixes, $RUNS runs; routed $("$ROUTED" --version 2>/dev/null || echo '?'), $(bird --version 2>&1), bgpd $(/usr/lib/frr/bgpd --version | head -1 | awk '{print $3}'), $(gobgpd --version)"
+echo "# N=$N prefixes, $RUNS runs, receivers: $ONLY; routed $("$ROUTED" --version 2>/dev/null || echo '?'), $(bird --version 2>&1)$([[ " $ONLY " == *" frr "* ]] && echo ", bgpd $(/usr/lib/frr/bgpd --version | head -1 | awk '{print $3}')")$([[ " $ONLY " == *" gobgp "* ]] && echo ", $(gobgpd --version)")"
 declare -A T M B
 for run in $(seq "$RUNS"); do
-    for length in 24 32; do
+    for length in $LENGTHS; do
         for who in routed bird frr gobgp; do
             [[ " $ONLY " == *" $who "* ]] || continue
             measure "$who" "$length" > "$RUN/result"   # not in a subshell: cleanup must see its pids
@@ -282,7 +294,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { prin
 echo
 echo "| receiver | prefixes | Established → all in RIB (median s) | runs (s) | peak RSS (MiB) | bytes/route |"
 echo "|---|---|---|---|---|---|"
-for length in 24 32; do
+for length in $LENGTHS; do
     for who in routed bird frr gobgp; do
         [[ -n ${T[$who/$length]:-} ]] || continue
         m=$(echo "${M[$who/$length]}" | median); b=$(echo "${B[$who/$length]}" | median)
@@ -293,5 +305,12 @@ for length in 24 32; do
         printf '| routed → BIRD (advertise) | %s /%s | %s | %s | | |\n' "$N" "$length" \
             "$(echo "${T[advertise/$length]}" | median)" "$(echo "${T[advertise/$length]}" | xargs)"
     fi
+done
+# Per run, within the run: routed's ingest and the advertisement to BIRD, each over BIRD's ingest.
+ratios() { python3 -c 'import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); print(" ".join(f"{float(x) / float(y):.2f}" for x, y in zip(a, b)))' "$1" "$2"; }
+for length in $LENGTHS; do
+    [[ -n ${T[bird/$length]:-} ]] || continue
+    [[ -n ${T[routed/$length]:-} ]] && echo "# /$length routed ÷ BIRD ingest, per run: $(ratios "${T[routed/$length]}" "${T[bird/$length]}")"
+    [[ -n ${T[advertise/$length]:-} ]] && echo "# /$length advertise to BIRD ÷ BIRD ingest, per run: $(ratios "${T[advertise/$length]}" "${T[bird/$length]}")"
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,7 +19,7 @@ public final class BGPSpeaker: Sendable {
     /// Every change of the Loc-RIB, one batch per RIB step (one UPDATE, one session going down…):
     /// the FIB reconciler and the policy memberships consume it. Unbounded: it never holds up a
     /// session; turn it off with `SpeakerConfiguration.publishesRIBChanges` when nothing reads it.
-    public let ribChanges: AsyncStream<[RIBChange]>
+    public let ribChanges: AsyncStream<RIBChanges>
     private let continuation: AsyncStream<SpeakerEvent>.Continuation
     private let group: any EventLoopGroup
     private let sessions: NIOLockedValueBox<[IPAddress: PeerSession]>
@@ -43,7 +43,7 @@ public final class BGPSpeaker: Sendable {
         let (stream, continuation) = AsyncStream<SpeakerEvent>.makeStream(bufferingPolicy: .unbounded)
         self.events = stream
         self.continuation = continuation
-        let (changes, changeContinuation) = AsyncStream<[RIBChange]>.makeStream(bufferingPolicy: .unbounded)
+        let (changes, changeContinuation) = AsyncStream<RIBChanges>.makeStream(bufferingPolicy: .unbounded)
         self.ribChanges = changes
         if !configuration.publishesRIBChanges { changeContinuation.finish() }
         let emit: @Sendable (SpeakerEvent) -> Void = { continuation.yield($0) }

@@ -14,11 +14,11 @@ final class RIBLoop: @unchecked Sendable {
     private var sessions: [IPAddress: PeerSession] = [:]
     private var epochs: [IPAddress: Int] = [:]
     private var staleTimers: [IPAddress: Scheduled<Void>] = [:]
-    private let changes: AsyncStream<[RIBChange]>.Continuation?
+    private let changes: AsyncStream<RIBChanges>.Continuation?
     private let emit: @Sendable (SpeakerEvent) -> Void
     private let logger: Logger
 
-    init(core: SpeakerRIB, eventLoop: any EventLoop, changes: AsyncStream<[RIBChange]>.Continuation?, logger: Logger,
+    init(core: SpeakerRIB, eventLoop: any EventLoop, changes: AsyncStream<RIBChanges>.Continuation?, logger: Logger,
          emit: @escaping @Sendable (SpeakerEvent) -> Void) {
         self.core = core
         self.eventLoop = eventLoop
@@ -84,6 +84,10 @@ final class RIBLoop: @unchecked Sendable {
             case .stopStale(let peer):
                 staleTimers.removeValue(forKey: peer)?.cancel()
             }
+        }
+        for address in output.tableWalks {
+            // A later task, so that UPDATEs from the sessions waiting now go first.
+            eventLoop.execute { [self] in run { $0.continueTable(address) } }
         }
         for warning in output.warnings {
             logger.warning("\(warning.message)", metadata: ["peer": "\(warning.peer.map { "\($0)" } ?? "")"])

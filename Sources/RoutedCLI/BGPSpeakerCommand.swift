@@ -237,7 +237,7 @@ enum EventJSON {
     }
 
     /// A batch of Loc-RIB changes: `{"event":"rib","changes":[{"prefix":…,"best":{…} or null}]}`.
-    static func line(rib batch: [RIBChange]) -> String {
+    static func line(rib batch: RIBChanges) -> String {
         let changes = batch.map { change -> [String: Any] in
             guard let best = change.best else { return ["prefix": "\(change.prefix)", "best": NSNull()] }
             let a = best.attributes.attributes

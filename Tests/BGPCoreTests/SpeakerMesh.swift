@@ -14,7 +14,7 @@ struct SpeakerMesh {
 
     var nodes: [String: Node] = [:]
     /// Loc-RIB change batches per node, in order.
-    var changes: [String: [[RIBChange]]] = [:]
+    var changes: [String: [RIBChanges]] = [:]
     /// Every message each node sent, per neighbour, in order.
     var sent: [String: [String: [PeerMessage]]] = [:]
     var timers: [String: [RIBTimer]] = [:]
@@ -84,6 +84,8 @@ struct SpeakerMesh {
                 }
             }
         }
+        // A large initial table goes in steps, as RIBLoop runs them: each after what is pending.
+        for address in output.tableWalks { apply(name, nodes[name]!.rib.continueTable(address)) }
     }
 
     /// The best route of `prefix` at `node`.

@@ -52,7 +52,7 @@ public struct PeerRIB: Sendable {
     /// Removes the peer and every path it gave.
     public mutating func removePeer(_ address: IPAddress) throws(RoutingError) -> [RIBChange] {
         guard let s = peers.removeValue(forKey: address) else { throw .unknownPeer(address) }
-        return rib.removePaths(of: s.id)
+        return Array(rib.removePaths(of: s.id))
     }
 
     /// Routes from a peer: withdrawals, then announcements that pass its import policy (a route
@@ -74,7 +74,7 @@ public struct PeerRIB: Sendable {
         }
         changes += rib.withdraw(refused, from: s.id)
         peers[address] = s
-        return Self.merged(changes)
+        return Self.merged(Array(changes))
     }
 
     public mutating func stateChanged(_ address: IPAddress, to state: String, reason: String, at now: Date) {
@@ -100,7 +100,7 @@ public struct PeerRIB: Sendable {
             return []
         }
         s.received = []
-        return rib.removePaths(of: s.id)
+        return Array(rib.removePaths(of: s.id))
     }
 
     public mutating func endOfRIB(_ address: IPAddress) -> [RIBChange] {
@@ -109,7 +109,7 @@ public struct PeerRIB: Sendable {
         defer { peers[address] = s }
         guard s.hasStale else { return [] }
         s.hasStale = false
-        return rib.sweepStale(s.id)
+        return Array(rib.sweepStale(s.id))
     }
 
     /// No Established peer still owes its End-of-RIB.

@@ -23,6 +23,11 @@ public struct RIBPath: Hashable, Sendable {
 public struct RIBChange: Hashable, Sendable {
     public var prefix: IPPrefix
     public var best: SelectedRoute?
+
+    public init(prefix: IPPrefix, best: SelectedRoute?) {
+        self.prefix = prefix
+        self.best = best
+    }
 }
 
 /// The Loc-RIB (RFC 4271 section 3.2) with the paths of every peer (its Adj-RIBs-In after import
@@ -107,30 +112,37 @@ public struct LocRIB: Sendable {
     /// Paths `peer` announces: each prefix gets (or replaces) the path with its identifier. The
     /// batch shares one interned attribute set, and a prefix new to the RIB costs one hash insert.
     public mutating func announce(_ prefixes: [IPPrefix], pathIDs: [UInt32] = [], attributes: RouteAttributes,
-                                  from peer: PeerID) -> [RIBChange] {
+                                  from peer: PeerID) -> RIBChanges {
         let handle = attributeTable.intern(attributes)
-        guard !prefixes.isEmpty else { attributeTable.release(handle); return [] }
-        let batch = Announcement(peer: peer, handle: handle, eligible: cost(handle) != nil,
-                                 route: single(.v4(IPv4Prefix(unchecked: 0, length: 0)), peer: peer, handle: handle))
-        var changes: [RIBChange] = []
+        guard !prefixes.isEmpty else { attributeTable.release(handle); return RIBChanges() }
+        let choice = BestChoice(peer: peer, attributes: handle, reason: .onlyPath)
+        let batch = Announcement(peer: peer, handle: handle, eligible: cost(handle) != nil, choice: choice, route: bestRoute(choice))
+        var changes = ChangeLog()
         var t4 = Self.take(&v4), t6 = Self.take(&v6)
+        // A prefix new to the RIB costs the cache misses of its bucket: touch the bucket of the
+        // prefix `lookahead` places on first, so the misses of several prefixes overlap.
+        var touched: UInt64 = 0
         for (i, prefix) in prefixes.enumerated() {
+            if i + Self.lookahead < prefixes.count, case .v4(let ahead) = prefixes[i + Self.lookahead] {
+                touched &+= t4.slots.touch(IPv4PrefixKey(ahead))
+            }
             let path = StoredPath(peer: peer, pathID: pathIDs.isEmpty ? 0 : pathIDs[i], attributes: handle, stale: false)
             switch prefix {
             case .v4(let p): place(path, batch, in: &t4.slots[IPv4PrefixKey(p)], &t4.multi, prefix, &changes)
             case .v6(let p): place(path, batch, in: &t6.slots[p], &t6.multi, prefix, &changes)
             }
         }
+        t4.slots.touched = touched
         v4 = t4
         v6 = t6
         // intern counted the first prefix's reference; place released each path it replaced.
         attributeTable.retain(handle, count: prefixes.count - 1)
-        return changes
+        return changes.changes
     }
 
     /// Paths `peer` withdraws.
-    public mutating func withdraw(_ prefixes: [IPPrefix], pathIDs: [UInt32] = [], from peer: PeerID) -> [RIBChange] {
-        var changes: [RIBChange] = []
+    public mutating func withdraw(_ prefixes: [IPPrefix], pathIDs: [UInt32] = [], from peer: PeerID) -> RIBChanges {
+        var changes = ChangeLog()
         var t4 = Self.take(&v4), t6 = Self.take(&v6)
         for (i, prefix) in prefixes.enumerated() {
             let id = pathIDs.isEmpty ? 0 : pathIDs[i]
@@ -147,11 +159,11 @@ public struct LocRIB: Sendable {
         }
         v4 = t4
         v6 = t6
-        return changes
+        return changes.changes
     }
 
     /// The session with `peer` ended without graceful restart: all its paths go.
-    public mutating func removePaths(of peer: PeerID) -> [RIBChange] {
+    public mutating func removePaths(of peer: PeerID) -> RIBChanges {
         sweep { $0.peer == peer }
     }
 
@@ -193,62 +205,89 @@ public struct LocRIB: Sendable {
     }
 
     /// End-of-RIB from the peer, or the restart timer ran out: the paths it did not re-announce go.
-    public mutating func sweepStale(_ peer: PeerID) -> [RIBChange] {
+    public mutating func sweepStale(_ peer: PeerID) -> RIBChanges {
         sweep { $0.peer == peer && $0.stale }
     }
 
     /// New reachability and IGP costs of next hops (the agent reports connected and kernel routes);
     /// nil makes every next hop reachable at cost 0. Every prefix is decided again.
-    public mutating func setNextHopCosts(_ costs: [IPAddress: UInt32]?) -> [RIBChange] {
+    public mutating func setNextHopCosts(_ costs: [IPAddress: UInt32]?) -> RIBChanges {
         nextHopCosts = costs
-        var changes: [RIBChange] = []
+        var changes = ChangeLog()
         func redecide<K>(_ t: inout PrefixTable<K>) {
+            var changed: [(key: K, best: BestChoice?)] = []
             for i in 0..<t.slots.capacity where t.slots.isOccupied(i) {
                 let slot = t.slots[bucket: i]
-                let prefix = t.slots.key(at: i).prefix
                 if slot.isMulti {
                     let entry = t.multi[slot.handle]
                     let best = decide(entry.paths)
                     if best != entry.best {
                         t.multi[slot.handle].best = best
-                        changes.append(RIBChange(prefix: prefix, best: best.map { route(prefix, $0) }))
+                        changed.append((t.slots.key(at: i), best))
                     }
                 } else {
                     let eligible = cost(slot.handle) != nil
                     if eligible != slot.isSelected {
                         t.slots[bucket: i].flags ^= PrefixSlot.selectedFlag
-                        changes.append(RIBChange(prefix: prefix, best: eligible ? single(prefix, peer: slot.path.peer, handle: slot.handle) : nil))
+                        changed.append((t.slots.key(at: i), eligible ? BestChoice(peer: slot.path.peer, attributes: slot.handle, reason: .onlyPath) : nil))
                     }
                 }
             }
+            // In prefix order (IPv4 first), as every whole-table operation reports.
+            for c in changed.sorted(by: { $0.key < $1.key }) { record(c.key.prefix, c.best, in: &changes) }
         }
         var t4 = Self.take(&v4), t6 = Self.take(&v6)
         redecide(&t4)
         redecide(&t6)
         v4 = t4
         v6 = t6
-        return changes.sorted { $0.prefix < $1.prefix }
+        return changes.changes
+    }
+
+    /// The best route of every prefix as one batch of changes: what a peer's Adj-RIB-Out starts
+    /// from (`only`: one family). Prefixes sharing a best route share a run. In prefix order (IPv4
+    /// first), or with `inPrefixOrder: false` in storage order, which spares sorting a large table.
+    public func bestRoutes(v4 only: Bool? = nil, inPrefixOrder: Bool = true) -> RIBChanges {
+        var changes = ChangeLog()
+        func add<K>(_ t: PrefixTable<K>) {
+            let entries = t.slots.entries
+            for e in inPrefixOrder ? entries.sorted(by: { $0.key < $1.key }) : entries {
+                let slot = e.value
+                if slot.isMulti {
+                    if let best = t.multi[slot.handle].best { record(e.key.prefix, best, in: &changes) }
+                } else if slot.isSelected {
+                    record(e.key.prefix, BestChoice(peer: slot.path.peer, attributes: slot.handle, reason: .onlyPath), in: &changes)
+                }
+            }
+        }
+        if only != false { add(v4) }
+        if only != true { add(v6) }
+        return changes.changes
     }
 
     // MARK: - Storage
+
+    /// How far ahead `announce` touches buckets: about as many misses as a core keeps in flight.
+    static let lookahead = 8
 
     /// What every prefix of one `announce` shares.
     private struct Announcement {
         var peer: PeerID
         var handle: UInt32
         var eligible: Bool
-        /// The route a prefix gets when this is its only path (its `prefix` set per prefix).
-        var route: SelectedRoute
+        /// The best a prefix gets when this is its only path, as handles and as the route.
+        var choice: BestChoice
+        var route: BestRoute
     }
 
     /// Stores `path` in a prefix's slot: a new prefix, a replaced path, or one more path.
     private mutating func place(_ path: StoredPath, _ batch: Announcement, in slot: inout PrefixSlot?,
-                                _ multi: inout MultiPathStore, _ prefix: IPPrefix, _ changes: inout [RIBChange]) {
+                                _ multi: inout MultiPathStore, _ prefix: IPPrefix, _ changes: inout ChangeLog) {
         guard let current = slot else {
             // A prefix new to the RIB: its only path, selected when its next hop resolves.
             slot = PrefixSlot(path, selected: batch.eligible)
             counted(path.peer, 1)
-            if batch.eligible { var r = batch.route; r.prefix = prefix; changes.append(RIBChange(prefix: prefix, best: r)) }
+            if batch.eligible { changes.record(prefix, batch.choice, batch.route) }
             return
         }
         if !current.isMulti && current.peer == path.peer.rawValue && current.pathID == path.pathID {
@@ -256,9 +295,7 @@ public struct LocRIB: Sendable {
             attributeTable.release(current.handle)
             slot = PrefixSlot(path, selected: batch.eligible)
             if current.handle != path.attributes && (current.isSelected || batch.eligible) {
-                var r = batch.route
-                r.prefix = prefix
-                changes.append(RIBChange(prefix: prefix, best: batch.eligible ? r : nil))
+                if batch.eligible { changes.record(prefix, batch.choice, batch.route) } else { changes.record(prefix, nil, nil) }
             }
             return
         }
@@ -281,21 +318,21 @@ public struct LocRIB: Sendable {
             counted(path.peer, 1)
         }
         let best = decide(entry.paths)
-        if best != entry.best { changes.append(RIBChange(prefix: prefix, best: best.map { route(prefix, $0) })) }
+        if best != entry.best { record(prefix, best, in: &changes) }
         entry.best = best
         multi[index] = entry
     }
 
     /// Removes the paths `matches` selects from a prefix's slot (the prefix goes with its last path).
     private mutating func remove(_ matches: (StoredPath) -> Bool, in slot: inout PrefixSlot?,
-                                 _ multi: inout MultiPathStore, _ prefix: IPPrefix, _ changes: inout [RIBChange]) {
+                                 _ multi: inout MultiPathStore, _ prefix: IPPrefix, _ changes: inout ChangeLog) {
         guard let current = slot else { return }
         if !current.isMulti {
             guard matches(current.path) else { return }
             attributeTable.release(current.handle)
             counted(current.path.peer, -1)
             slot = nil
-            if current.isSelected { changes.append(RIBChange(prefix: prefix, best: nil)) }
+            if current.isSelected { changes.record(prefix, nil, nil) }
             return
         }
         var entry = multi[current.handle]
@@ -324,13 +361,14 @@ public struct LocRIB: Sendable {
                 best = nil
             }
         }
-        if best != entry.best { changes.append(RIBChange(prefix: prefix, best: best.map { route(prefix, $0) })) }
+        if best != entry.best { record(prefix, best, in: &changes) }
     }
 
-    private mutating func sweep(_ matches: (StoredPath) -> Bool) -> [RIBChange] {
-        var changes: [RIBChange] = []
+    /// Removes the paths `matches` selects everywhere; changes in prefix order (IPv4 first).
+    private mutating func sweep(_ matches: (StoredPath) -> Bool) -> RIBChanges {
+        var changes = ChangeLog()
         func sweep<K>(_ t: inout PrefixTable<K>) {
-            let keys = t.slots.entries.compactMap { e in t.contains(e.value, where: matches) ? e.key : nil }
+            let keys = t.slots.entries.compactMap { e in t.contains(e.value, where: matches) ? e.key : nil }.sorted()
             for key in keys { remove(matches, in: &t.slots[key], &t.multi, key.prefix, &changes) }
         }
         var t4 = Self.take(&v4), t6 = Self.take(&v6)
@@ -338,7 +376,7 @@ public struct LocRIB: Sendable {
         sweep(&t6)
         v4 = t4
         v6 = t6
-        return changes.sorted { $0.prefix < $1.prefix }
+        return changes.changes
     }
 
     private mutating func counted(_ peer: PeerID, _ n: Int) {
@@ -388,10 +426,18 @@ public struct LocRIB: Sendable {
     }
 
     private func route(_ prefix: IPPrefix, _ choice: BestChoice) -> SelectedRoute {
+        bestRoute(choice).selected(for: prefix)
+    }
+
+    private func bestRoute(_ choice: BestChoice) -> BestRoute {
         let attributes = attributeTable[choice.attributes].value
         let hops = choice.multipathNextHops.isEmpty ? attributes.nextHop.map { [$0] } ?? [] : choice.multipathNextHops
-        return SelectedRoute(prefix: prefix, peer: peers[Int(choice.peer.rawValue)], attributes: attributes,
-                             reason: choice.reason, multipathNextHops: hops)
+        return BestRoute(peer: peers[Int(choice.peer.rawValue)], attributes: attributes, reason: choice.reason, multipathNextHops: hops)
+    }
+
+    /// Records a change whose best is given as handles (the route is built only for a new run).
+    private func record(_ prefix: IPPrefix, _ choice: BestChoice?, in changes: inout ChangeLog) {
+        changes.record(prefix, choice, choice.map { bestRoute($0) })
     }
 }
 

@@ -16,10 +16,20 @@ public struct LocalRoute: Hashable, Sendable {
     }
 
     /// The attributes the Loc-RIB keeps for it; the next hop is set per session on export (next hop self).
-    public var attributes: RouteAttributes {
-        var a = PathAttributes([PathAttribute(.origin(.igp)), PathAttribute(.asPath(.empty))])
-        if !communities.isEmpty { a.set(.communities(communities)) }
-        if !largeCommunities.isEmpty { a.set(.largeCommunities(largeCommunities)) }
-        return RouteAttributes(attributes: a, nextHop: nil)
+    public var attributes: RouteAttributes { tags.attributes }
+
+    /// What sets its attributes apart from another local route's.
+    struct Tags: Hashable {
+        var communities: [Community]
+        var largeCommunities: [LargeCommunity]
+
+        var attributes: RouteAttributes {
+            var a = PathAttributes([PathAttribute(.origin(.igp)), PathAttribute(.asPath(.empty))])
+            if !communities.isEmpty { a.set(.communities(communities)) }
+            if !largeCommunities.isEmpty { a.set(.largeCommunities(largeCommunities)) }
+            return RouteAttributes(attributes: a, nextHop: nil)
+        }
     }
+
+    var tags: Tags { Tags(communities: communities, largeCommunities: largeCommunities) }
 }

@@ -111,7 +111,14 @@ struct IPv4PrefixKey: PrefixKey {
     let raw: UInt64
     init(_ p: IPv4Prefix) { raw = UInt64(p.address.value) << 8 | UInt64(p.length) }
     private init(raw: UInt64) { self.raw = raw }
-    var hash64: UInt64 { raw }
+    /// The network number (the address without its host bits) with the length above it: under
+    /// Fibonacci hashing consecutive keys spread most evenly, and consecutive prefixes of one length
+    /// are consecutive network numbers. (The raw word would step by 2^(40 - length): 1M /24s took
+    /// half as long again as 1M /32s, from an uneven spread.)
+    var hash64: UInt64 {
+        let length = raw & 0xFF
+        return (raw &>> 8) &>> (32 &- length) | length &<< 40
+    }
     /// Length 255: no prefix.
     static let vacant = IPv4PrefixKey(raw: .max)
     var prefix: IPPrefix { .v4(IPv4Prefix(unchecked: UInt32(truncatingIfNeeded: raw >> 8), length: UInt8(truncatingIfNeeded: raw))) }
@@ -127,7 +134,7 @@ extension IPv6Prefix: PrefixKey {
 
 /// One address family's prefixes: a hash table of inline slots, and the multi-path entries.
 struct PrefixTable<Key: PrefixKey>: Sendable {
-    var slots = PrefixHashTable<Key>()
+    var slots = PrefixHashTable<Key, PrefixSlot>()
     var multi = MultiPathStore()
 
     /// The paths of a slot, the inline one or the entry's.

@@ -25,7 +25,8 @@ public struct AdjRIBOut: Sendable {
     public var nextHopSelfV4: IPAddress?
     public var nextHopSelfV6: IPAddress?
     public var families: Set<AddressFamily>
-    public private(set) var advertised: Set<IPPrefix> = []
+    /// The prefixes this peer was sent.
+    public private(set) var advertised = PrefixSet()
 
     public init(target: RIBPeer, policy: RoutePolicy, nextHopSelfV4: IPAddress?, nextHopSelfV6: IPAddress?,
                 families: Set<AddressFamily>) {
@@ -36,59 +37,101 @@ public struct AdjRIBOut: Sendable {
         self.families = families
     }
 
-    /// The prefixes of `changes` as this peer is to see them, and the new Adj-RIB-Out. Changes
-    /// that share the best route's attributes (one received UPDATE) are exported once; the export
-    /// policy runs per prefix only when it has terms.
-    public mutating func update(_ changes: [RIBChange], identity: SpeakerIdentity) -> OutboundUpdate {
+    /// How the prefixes of one family in one run of changes go to this peer.
+    private enum Treatment {
+        /// The family was not negotiated: nothing is sent, nothing withdrawn.
+        case skip
+        /// Not exported: withdrawn where it had been announced.
+        case withdraw
+        /// Announced in the group at this index of the outbound update.
+        case announce(Int)
+        /// The export policy decides per prefix, from the exported attributes at this index of
+        /// `exports` (an index, so that copying a treatment per prefix copies no reference).
+        case evaluate(Int)
+    }
+
+    /// The prefixes of `changes` as this peer is to see them, and the new Adj-RIB-Out. The export
+    /// rules run once per run of changes sharing a best route (one received UPDATE) and family; the
+    /// export policy runs per prefix only when it has terms. A run the peer gets nothing from costs
+    /// nothing per prefix when it was never sent any of them.
+    public mutating func update(_ changes: RIBChanges, identity: SpeakerIdentity) -> OutboundUpdate {
         var out = OutboundUpdate()
-        var cache: (source: RouteAttributes, peer: RIBPeer, v4: Bool, exported: RouteAttributes?)?
         var groupIndex: [GroupKey: Int] = [:]
-        for change in changes {
-            let prefix = change.prefix
-            let v4 = prefix.isV4
-            guard families.contains(v4 ? .ipv4Unicast : .ipv6Unicast) else { continue }
-            guard let best = change.best else {
-                if advertised.remove(prefix) != nil { out.withdrawn.append(prefix) }
-                continue
+        var exports: [RouteAttributes] = []
+        let families = (v4: families.contains(.ipv4Unicast), v6: families.contains(.ipv6Unicast))
+        for run in changes.runs {
+            // Per family, decided at the run's first prefix of that family.
+            var v4: Treatment?, v6: Treatment?
+            if run.best == nil {
+                if advertised.isEmpty { continue }
+                v4 = families.v4 ? .withdraw : .skip
+                v6 = families.v6 ? .withdraw : .skip
             }
-            let exported: RouteAttributes?
-            if let c = cache, c.v4 == v4, c.peer == best.peer, c.source == best.attributes {
-                exported = c.exported
-            } else {
-                exported = export(best, v4: v4, identity: identity, problems: &out.problems)
-                cache = (best.attributes, best.peer, v4, exported)
-            }
-            var final = exported
-            if let e = exported {
-                if !policy.terms.isEmpty { final = policy.evaluate(prefix, e) } else if policy.defaultAction == .reject { final = nil }
-            }
-            guard let route = final, let nextHop = Self.wireNextHop(route, v4: v4) else {
-                if advertised.remove(prefix) != nil { out.withdrawn.append(prefix) }
-                continue
-            }
-            advertised.insert(prefix)
-            let key = GroupKey(attributes: route.attributes, nextHop: nextHop.mp)
-            let i: Int
-            if let last = out.announcements.indices.last, out.announcements[last].attributes == key.attributes,
-               out.announcements[last].nextHop == key.nextHop {
-                i = last
-            } else if let found = groupIndex[key] {
-                i = found
-            } else {
-                i = out.announcements.count
-                groupIndex[key] = i
-                out.announcements.append(UpdatePacker.Announcement(attributes: key.attributes, nextHop: key.nextHop))
-            }
-            switch prefix {
-            case .v4(let p): out.announcements[i].ipv4.append(p)
-            case .v6(let p): out.announcements[i].ipv6.append(p)
+            for prefix in run.prefixes {
+                let isV4 = prefix.isV4
+                let treatment: Treatment
+                if let t = isV4 ? v4 : v6 {
+                    treatment = t
+                } else {
+                    treatment = treat(run.best!.selected(for: prefix), v4: isV4, identity: identity, in: &out, groupIndex: &groupIndex,
+                                      exports: &exports)
+                    if isV4 { v4 = treatment } else { v6 = treatment }
+                    if isV4, advertised.isEmpty, case .announce(let i) = treatment {
+                        // A new peer's whole table is one run: grow the set and the group once.
+                        advertised.reserveIPv4(run.prefixes.count)
+                        out.announcements[i].ipv4.reserveCapacity(out.announcements[i].ipv4.count + run.prefixes.count)
+                    }
+                }
+                switch treatment {
+                case .skip:
+                    continue
+                case .withdraw:
+                    if !advertised.isEmpty, advertised.remove(prefix) { out.withdrawn.append(prefix) }
+                case .announce(let i):
+                    advertised.insert(prefix)
+                    out.announcements[i].append(prefix)
+                case .evaluate(let e):
+                    guard let route = policy.evaluate(prefix, exports[e]), let nextHop = Self.wireNextHop(route, v4: isV4) else {
+                        if advertised.remove(prefix) { out.withdrawn.append(prefix) }
+                        continue
+                    }
+                    advertised.insert(prefix)
+                    let i = group(GroupKey(attributes: route.attributes, nextHop: nextHop.mp), in: &out, groupIndex: &groupIndex)
+                    out.announcements[i].append(prefix)
+                }
             }
         }
         return out
     }
 
+    /// The export rules and the export policy for one family of one run (`route` is its first prefix).
+    private func treat(_ route: SelectedRoute, v4: Bool, identity: SpeakerIdentity, in out: inout OutboundUpdate,
+                       groupIndex: inout [GroupKey: Int], exports: inout [RouteAttributes]) -> Treatment {
+        guard families.contains(v4 ? .ipv4Unicast : .ipv6Unicast) else { return .skip }
+        guard let exported = export(route, v4: v4, identity: identity, problems: &out.problems) else { return .withdraw }
+        if !policy.terms.isEmpty {
+            exports.append(exported)
+            return .evaluate(exports.count - 1)
+        }
+        guard policy.defaultAction != .reject, let nextHop = Self.wireNextHop(exported, v4: v4) else { return .withdraw }
+        return .announce(group(GroupKey(attributes: exported.attributes, nextHop: nextHop.mp), in: &out, groupIndex: &groupIndex))
+    }
+
+    /// The index of the announcement group for `key` in `out`, added when new.
+    private func group(_ key: GroupKey, in out: inout OutboundUpdate, groupIndex: inout [GroupKey: Int]) -> Int {
+        if let last = out.announcements.indices.last, out.announcements[last].attributes == key.attributes,
+           out.announcements[last].nextHop == key.nextHop {
+            return last
+        }
+        if let found = groupIndex[key] { return found }
+        let i = out.announcements.count
+        groupIndex[key] = i
+        out.announcements.append(UpdatePacker.Announcement(attributes: key.attributes, nextHop: key.nextHop))
+        return i
+    }
+
     /// Forgets everything sent (the session went down).
-    public mutating func reset() { advertised = [] }
+    public mutating func reset() { advertised = PrefixSet() }
 
     private struct GroupKey: Hashable {
         var attributes: PathAttributes
@@ -114,6 +157,15 @@ public struct AdjRIBOut: Sendable {
         case (.v4?, true): return (nil, true)
         case (.v6(let a)?, _): return (.ipv6(a, linkLocal: nil), true)
         default: return nil
+        }
+    }
+}
+
+extension UpdatePacker.Announcement {
+    mutating func append(_ prefix: IPPrefix) {
+        switch prefix {
+        case .v4(let p): ipv4.append(p)
+        case .v6(let p): ipv6.append(p)
         }
     }
 }

@@ -25,10 +25,13 @@ public enum RIBTimer: Hashable, Sendable {
 /// What one step of the speaker's RIB produced: the Loc-RIB changes for the consumers (FIB,
 /// policy memberships), messages per peer, timers, and warnings for the operator.
 public struct RIBOutput: Sendable {
-    public var changes: [RIBChange] = []
+    public var changes = RIBChanges()
     public var messages: [IPAddress: [PeerMessage]] = [:]
     public var timers: [RIBTimer] = []
     public var warnings: [(peer: IPAddress?, message: String)] = []
+    /// Peers whose initial table is still being sent: call `SpeakerRIB.continueTable` for each,
+    /// after the work already waiting (so a large table never holds up the sessions' UPDATEs).
+    public var tableWalks: [IPAddress] = []
 
     public init() {}
 

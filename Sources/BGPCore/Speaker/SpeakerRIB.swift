@@ -98,6 +98,21 @@ public struct SpeakerRIB: Sendable {
     private var retired: [IPAddress: PeerID] = [:]
     private let localID: PeerID
     private var originated: [IPPrefix: LocalRoute] = [:]
+    /// The initial tables being sent, per peer (`continueTable`).
+    private var walks: [IPAddress: TableWalk] = [:]
+    /// Prefixes per step of an initial table: the first UPDATEs leave after this many, not after
+    /// the whole table, and the RIB serves other work between steps.
+    public var tableStep = 32_768
+
+    /// A peer's initial table (RFC 4271 section 9.4 leaves its pacing to the implementation): the
+    /// best routes when the session came up, walked in steps. A prefix whose best changed since is
+    /// skipped: `distribute` already sent it its current route.
+    struct TableWalk: Sendable {
+        var table: RIBChanges
+        var cursor = RIBChanges.Cursor()
+        var changed = PrefixSet()
+        var families: [AddressFamily]
+    }
 
     public init(identity: SpeakerIdentity, options: DecisionOptions = DecisionOptions()) {
         self.identity = identity
@@ -164,6 +179,7 @@ public struct SpeakerRIB: Sendable {
         var output = RIBOutput()
         guard let peer = peers.removeValue(forKey: address) else { return output }
         outs[address] = nil
+        walks[address] = nil
         retired[address] = peer.id
         if peer.hasStale { output.timers.append(.stopStale(peer: address)) }
         distribute(locRIB.removePaths(of: peer.id), into: &output)
@@ -200,15 +216,35 @@ public struct SpeakerRIB: Sendable {
             }
         }
         peer.restartTime = session.gracefulRestart?.restartTime ?? 0
-        var out = AdjRIBOut(target: ribPeer, policy: peer.settings.exportPolicy, nextHopSelfV4: session.nextHopSelfV4,
-                            nextHopSelfV6: session.nextHopSelfV6, families: session.families)
-        let update = out.update(allRoutes(), identity: identity)
+        outs[address] = AdjRIBOut(target: ribPeer, policy: peer.settings.exportPolicy, nextHopSelfV4: session.nextHopSelfV4,
+                                  nextHopSelfV6: session.nextHopSelfV6, families: session.families)
+        peers[address] = peer
+        walks[address] = TableWalk(table: locRIB.bestRoutes(inPrefixOrder: false), families: session.families.sorted(by: Self.familyOrder))
+        step(address, into: &output)
+        return output
+    }
+
+    /// The next step of a peer's initial table (see `RIBOutput.tableWalks`); End-of-RIB per family
+    /// after the last one.
+    public mutating func continueTable(_ address: IPAddress) -> RIBOutput {
+        var output = RIBOutput()
+        step(address, into: &output)
+        return output
+    }
+
+    private mutating func step(_ address: IPAddress, into output: inout RIBOutput) {
+        guard var walk = walks.removeValue(forKey: address), outs[address] != nil else { return }
+        let chunk = walk.table.next(tableStep, from: &walk.cursor, skipping: walk.changed)
+        let id = identity
+        let update = outs[address]!.update(chunk, identity: id)
         warn(update.problems, address, &output)
         if !update.isEmpty { output.send(.update(update), to: address) }
-        for family in session.families.sorted(by: Self.familyOrder) { output.send(.endOfRIB(family), to: address) }
-        outs[address] = out
-        peers[address] = peer
-        return output
+        if walk.table.isDone(walk.cursor) {
+            for family in walk.families { output.send(.endOfRIB(family), to: address) }
+        } else {
+            walks[address] = walk
+            output.tableWalks.append(address)
+        }
     }
 
     /// The session left Established. With graceful restart (the FSM decided the peer keeps
@@ -219,6 +255,7 @@ public struct SpeakerRIB: Sendable {
         guard var peer = peers[address] else { return output }
         peer.session = nil
         outs[address] = nil
+        walks[address] = nil
         peer.pendingEndOfRIB = []
         peer.refreshing = []
         if keepStale, peer.restartTime > 0 {
@@ -239,7 +276,7 @@ public struct SpeakerRIB: Sendable {
     public mutating func received(withdrawn: [IPPrefix], announced: [RouteGroup], from address: IPAddress) -> RIBOutput {
         var output = RIBOutput()
         guard var peer = peers[address], peer.session != nil else { return output }
-        var changes: [RIBChange] = []
+        var changes = RIBChanges()
         if !withdrawn.isEmpty { changes += locRIB.withdraw(withdrawn, from: peer.id) }
         for group in announced where !group.prefixes.isEmpty {
             peer.received += group.prefixes.count
@@ -300,7 +337,8 @@ public struct SpeakerRIB: Sendable {
             guard outs[address] != nil, session.families.contains(message.family) else { return output }
             let enhanced = session.enhancedRouteRefresh
             if enhanced { output.send(.routeRefresh(RouteRefreshMessage(family: message.family, subtype: .beginningOfRouteRefresh)), to: address) }
-            let family = allRoutes().filter { ($0.prefix.isV4 ? AddressFamily.ipv4Unicast : .ipv6Unicast) == message.family }
+            let family = message.family == .ipv4Unicast ? locRIB.bestRoutes(v4: true)
+                : message.family == .ipv6Unicast ? locRIB.bestRoutes(v4: false) : RIBChanges()
             let id = identity
             let update = outs[address]!.update(family, identity: id)
             warn(update.problems, address, &output)
@@ -323,21 +361,31 @@ public struct SpeakerRIB: Sendable {
 
     // MARK: - Local routes and next hops
 
-    /// Replaces the routes this speaker originates.
+    /// Replaces the routes this speaker originates. Routes are grouped by their communities (the
+    /// attribute set is built once per group, consecutive routes sharing them cost no hashing), and a
+    /// first origination (nothing before, no duplicates) looks each prefix up once.
     public mutating func originate(_ routes: [LocalRoute]) -> RIBOutput {
         var output = RIBOutput()
         var next: [IPPrefix: LocalRoute] = [:]
+        next.reserveCapacity(routes.count)
         for r in routes { next[r.prefix] = r }
         let gone = originated.keys.filter { next[$0] == nil }.sorted()
         var changes = locRIB.withdraw(gone, from: localID)
-        var groups: [RouteAttributes: [IPPrefix]] = [:]
-        var order: [RouteAttributes] = []
-        for r in routes where originated[r.prefix] != r && next[r.prefix] == r {
-            let a = r.attributes
-            if groups[a] == nil { order.append(a) }
-            groups[a, default: []].append(r.prefix)
+        let duplicates = next.count != routes.count, fresh = originated.isEmpty
+        var groups: [LocalRoute.Tags: Int] = [:]
+        var lists: [(tags: LocalRoute.Tags, prefixes: [IPPrefix])] = []
+        var last = -1
+        for r in routes where (fresh || originated[r.prefix] != r) && (!duplicates || next[r.prefix] == r) {
+            if last < 0 || lists[last].tags != r.tags {
+                if let i = groups[r.tags] { last = i } else {
+                    last = lists.count
+                    groups[r.tags] = last
+                    lists.append((r.tags, []))
+                }
+            }
+            lists[last].prefixes.append(r.prefix)
         }
-        for a in order { changes += locRIB.announce(groups[a]!, attributes: a, from: localID) }
+        for (tags, prefixes) in lists { changes += locRIB.announce(prefixes, attributes: tags.attributes, from: localID) }
         originated = next
         distribute(changes, into: &output)
         return output
@@ -375,12 +423,16 @@ public struct SpeakerRIB: Sendable {
 
     // MARK: - Internals
 
-    private func allRoutes() -> [RIBChange] { locRIB.routes.map { RIBChange(prefix: $0.prefix, best: $0) } }
+    private func allRoutes() -> RIBChanges { locRIB.bestRoutes() }
 
     /// Hands a batch of Loc-RIB changes to every Established peer's Adj-RIB-Out.
-    private mutating func distribute(_ changes: [RIBChange], into output: inout RIBOutput) {
+    private mutating func distribute(_ changes: RIBChanges, into output: inout RIBOutput) {
         guard !changes.isEmpty else { return }
         output.changes += changes
+        for address in walks.keys {
+            // Sent now with its current route: the walk of the initial table skips it.
+            for run in changes.runs { for p in run.prefixes { walks[address]!.changed.insert(p) } }
+        }
         let id = identity
         for address in outs.keys.sorted() {
             let update = outs[address]!.update(changes, identity: id)
