@@ -83,8 +83,10 @@ extension LayoutRule {
         case .acceptEstablished: "ct state established,related accept"
         case .acceptLoopback(let input): input ? "iif \"lo\" accept" : "oif \"lo\" accept"
         case .antiSpoof(let v6):
-            v6 ? "iifname @workloads ip6 saddr != :: ip6 saddr != fe80::/10 iifname . ip6 saddr != @spoof6 counter drop"
-               : "iifname @workloads iifname . ip saddr != @spoof4 counter drop"
+            // The family first: a packet of the other family costs one compare, not a lookup in
+            // `workloads` (nft lists both rules without it: it is the rule's own dependency).
+            v6 ? "meta nfproto ipv6 iifname @workloads ip6 saddr != :: ip6 saddr != fe80::/10 iifname . ip6 saddr != @spoof6 counter drop"
+               : "meta nfproto ipv4 iifname @workloads iifname . ip saddr != @spoof4 counter drop"
         case .sourceVmap(let v6, let map): "\(v6 ? "ip6" : "ip") saddr vmap @\(map)"
         case .destinationVmap(let v6, let map): "\(v6 ? "ip6" : "ip") daddr vmap @\(map)"
         case .portVmap(let map): "meta l4proto . th dport vmap @\(map)"

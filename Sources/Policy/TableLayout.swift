@@ -107,7 +107,7 @@ public enum LayoutRule: Hashable, Sendable {
     case acceptEstablished
     /// `iif "lo" accept` (input) or `oif "lo" accept` (output).
     case acceptLoopback(input: Bool)
-    /// `iifname @workloads iifname . ip saddr != @spoof4 counter drop` (or the IPv6 form).
+    /// `meta nfproto ipv4 iifname @workloads iifname . ip saddr != @spoof4 counter drop` (or the IPv6 form).
     case antiSpoof(v6: Bool)
     /// `ip saddr vmap @MAP` / `ip6 saddr vmap @MAP`.
     case sourceVmap(v6: Bool, map: String)

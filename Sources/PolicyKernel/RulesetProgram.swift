@@ -124,11 +124,12 @@ public enum RulesetProgram {
                 lookup("spoof4", ids, from: r0, into: nil, inverted: true), .counter, .verdict(.drop),
             ]
         case .antiSpoof(v6: true):
-            // nft's order: the interface first, then the family, then `ip6 saddr != ::` and
-            // `ip6 saddr != fe80::/10` (a 16-byte masked compare), then the pair lookup.
+            // The family first (so an IPv4 packet costs one compare here, not a `workloads`
+            // lookup), then the interface, `ip6 saddr != ::` and `ip6 saddr != fe80::/10` (a
+            // 16-byte masked compare), then the pair lookup: nft's bytes for `LayoutRule.nftText`.
             var fe80Mask = [UInt8](repeating: 0, count: 16), fe80 = [UInt8](repeating: 0, count: 16)
             fe80Mask[0] = 0xff; fe80Mask[1] = 0xc0; fe80[0] = 0xfe; fe80[1] = 0x80
-            return [.meta(.iifname, into: r0), lookup("workloads", ids, from: r0, into: nil)] + ipv6 + [
+            return ipv6 + [.meta(.iifname, into: r0), lookup("workloads", ids, from: r0, into: nil)] + [
                 .payload(.network, offset: 8, length: 16, into: r0), .compare(r0, equal: false, [UInt8](repeating: 0, count: 16)),
                 .payload(.network, offset: 8, length: 16, into: r0), .bitwise(r0, mask: fe80Mask, xor: [UInt8](repeating: 0, count: 16)),
                 .compare(r0, equal: false, fe80),
