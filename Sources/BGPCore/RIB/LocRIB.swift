@@ -169,20 +169,7 @@ public struct LocRIB: Sendable {
 
     /// Graceful restart, receiving side (RFC 4724 section 4.2): mark the restarting peer's paths stale.
     public mutating func markStale(_ peer: PeerID) {
-        func mark<K>(_ t: inout PrefixTable<K>) {
-            for i in 0..<t.slots.capacity where t.slots.isOccupied(i) {
-                let slot = t.slots[bucket: i]
-                if slot.isMulti {
-                    for j in t.multi[slot.handle].paths.indices where t.multi[slot.handle].paths[j].peer == peer {
-                        t.multi[slot.handle].paths[j].stale = true
-                    }
-                } else if slot.peer == peer.rawValue {
-                    t.slots[bucket: i].flags |= PrefixSlot.staleFlag
-                }
-            }
-        }
-        mark(&v4)
-        mark(&v6)
+        markStale(peer) { _ in true }
     }
 
     /// Marks only the paths of `peer` to prefixes `matching` stale: one family's enhanced route
