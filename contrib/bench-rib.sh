@@ -235,7 +235,7 @@ n, length = int(sys.argv[1]), int(sys.argv[2])
 step, base = 1 << (32 - length), int(ipaddress.IPv4Address("10.0.0.0"))
 sys.stdout.write("".join(f"{ipaddress.IPv4Address(base + i * step)}/{length}\n" for i in range(n)))
 EOF
-    start_bird_advertised
+    start_bird
     local bpid=$RPID
     fresh "$RUN/adv.out"
     ip netns exec "$NS_L" "$ROUTED" bgp-speaker --as 65001 --router-id $A_L --peer "$A_D,as=65000,local=$A_L" \
@@ -253,21 +253,6 @@ EOF
     stop "$bpid"
     [[ -n $done_at ]] || { echo "advertise /$length: BIRD has ${count:-0} of $N after 300 s" >&2; return 1; }
     python3 -c "print(f'{$done_at - $established:.3f}')"
-}
-start_bird_advertised() {
-    cat > "$RUN/bird.conf" <<EOF
-router id $A_D;
-protocol device { }
-protocol bgp load {
-    local $A_D as 65000;
-    neighbor $A_L as 65001;
-    passive on;
-    ipv4 { import all; export none; };
-}
-EOF
-    ip netns exec "$NS_D" bird -f -c "$RUN/bird.conf" -s "$RUN/bird.ctl" -P "$RUN/bird.pid" > "$RUN/bird.out" 2>&1 &
-    RPID=$!; PIDS+=("$RPID")
-    wait_for "bird control socket" 20 sh -c "birdc -s '$RUN/bird.ctl' show status | grep -q 'up and running'"
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
