@@ -58,7 +58,7 @@ struct Convergence {
             async let east = blocking { try fromHost2.firstReplies(to: [address], interval: .milliseconds(1), timeout: .seconds(10)) }
             async let north = blocking { try fromClient.firstReplies(to: [address], interval: .milliseconds(1), timeout: .seconds(10)) }
             let (e, n) = try await (east, north)
-            let block = Self.block26(address)
+            let block = LabTopology.block(of: address)
             result.samples.append(Sample(address: address, newBlock: blocks.insert(block).inserted, apiMilliseconds: api,
                                          fromHost2: e[address].map { milliseconds(start.duration(to: $0)) },
                                          fromClient: n[address].map { milliseconds(start.duration(to: $0)) }))
@@ -69,13 +69,6 @@ struct Convergence {
         note("convergence: removing the \(count) endpoints")
         for i in 1...count { _ = try? await agent.deleteEndpoint(name: "cv\(i)") }
         return result
-    }
-
-    /// The lab's /26 block holding `address`.
-    static func block26(_ address: String) -> String {
-        let o = address.split(separator: ".").compactMap { Int($0) }
-        guard o.count == 4 else { return address }
-        return "\(o[0]).\(o[1]).\(o[2]).\(o[3] & ~63)/26"
     }
 }
 

@@ -52,7 +52,7 @@ public final class Lab: Sendable {
     public static func up(_ spec: LabSpec, routed: String, progress: (String) -> Void = { _ in }) throws(LabError) -> Lab {
         if let reason = unavailableReason(datastore: spec.datastore) { throw .unavailable(reason: reason) }
         // Absolute, so the agents (started through `ip netns exec`) and later commands find it.
-        guard let routed = Shell.which(routed), FileManager.default.isExecutableFile(atPath: routed) else {
+        guard let routed = Shell.which(routed) else {
             throw .missingProgram(routed, package: "routed (swift build)")
         }
         let topology = LabTopology(spec)

@@ -83,6 +83,14 @@ public struct LabTopology: Hashable, Sendable, Codable {
     }
 
     public func host(_ number: Int) -> Host { hosts[number - 1] }
+
+    /// The lab's block (`blockLength`, /26) holding the IPv4 `address`: `10.244.0.65` → `10.244.0.64/26`.
+    public static func block(of address: String) -> String {
+        let o = address.split(separator: ".").compactMap { UInt32($0) }
+        guard o.count == 4 else { return address }
+        let value = o.reduce(0) { $0 << 8 | $1 } & ~((1 << (32 - UInt32(blockLength))) - 1)
+        return "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)/\(blockLength)"
+    }
     public func workload(_ name: String) -> Workload? { workloads.first { $0.name == name } }
 
     /// The `--datastore` every agent gets.

@@ -154,6 +154,8 @@ struct LinuxDataplaneIPv6Tests {
             #expect(statuses.allSatisfy { $0.hostRoutes.count == 2 })
             #expect(try lab.host.ip("-6", "route", "show", "proto", "201").contains("fd00:22::2 dev \(statuses[0].hostInterface)"))
             #expect(try lab.containers[0].ip("-6", "route", "show", "default").contains("via fe80::1 dev eth0"))
+            let neighbour = try lab.host.ip("-6", "neigh", "show", "fd00:22::2")
+            #expect(neighbour.contains("fd00:22::2 dev \(statuses[0].hostInterface) lladdr") && neighbour.contains("PERMANENT"), "\(neighbour)")
             // The host's own link-local addresses finish duplicate address detection first: bounded retries.
             var answered = false
             for _ in 0..<8 where !answered {

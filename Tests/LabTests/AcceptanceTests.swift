@@ -53,12 +53,6 @@ struct AcceptanceTests {
         return (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
     }
 
-    /// The prefix of `address`'s /26 block.
-    func block(of address: String) -> String {
-        let o = address.split(separator: ".").compactMap { Int($0) }
-        return "\(o[0]).\(o[1]).\(o[2]).\(o[3] & ~63)/26"
-    }
-
     @Test("three hosts, a BIRD gateway and a client: routed, no NAT, no tunnels; isolation; withdrawal; graceful restart; down leaves nothing")
     func acceptance() async throws {
         let name = "e\(getpid() % 100_000)"
@@ -110,8 +104,8 @@ struct AcceptanceTests {
         // 3. The client reaches b1 through the gateway; BIRD holds each host's block via that host; b1 sees the client's address.
         #expect(try await eventually(lab, from: t.clientNamespace, ip["b1"]!), "\(lab.statusText())")
         for w in ["a1", "b1", "c1"] {
-            let rib = try lab.exec(t.gatewayNamespace, ["birdc", "-s", t.birdSocket, "show", "route", block(of: ip[w]!)])
-            #expect(rib.contains(block(of: ip[w]!)) && rib.contains("via \(t.host(hostOf[w]!).address)"), "\(rib)")
+            let rib = try lab.exec(t.gatewayNamespace, ["birdc", "-s", t.birdSocket, "show", "route", LabTopology.block(of: ip[w]!)])
+            #expect(rib.contains(LabTopology.block(of: ip[w]!)) && rib.contains("via \(t.host(hostOf[w]!).address)"), "\(rib)")
         }
         let seen = try await capture(lab, in: ns["b1"]!, interface: "eth0", count: 1,
                                      filter: ["icmp", "and", "src", LabTopology.clientAddress]) {
@@ -163,7 +157,7 @@ struct AcceptanceTests {
         let summary = (try? String(contentsOfFile: pingLog, encoding: .utf8)) ?? ""
         #expect(summary.contains("800 packets transmitted, 800 received"), "\(summary)")
         #expect(try await eventually(lab, from: ns["a1"]!, ip["c1"]!))
-        #expect(try lab.exec(t.host(1).namespace, ["ip", "route", "show", "proto", "201"]).contains(block(of: ip["b1"]!) + " via 192.0.2.12"))
+        #expect(try lab.exec(t.host(1).namespace, ["ip", "route", "show", "proto", "201"]).contains(LabTopology.block(of: ip["b1"]!) + " via 192.0.2.12"))
 
         // 5c. A clean stop of h2's agent withdraws its blocks: from the gateway's RIB and from h1 and h3.
         #expect(lab.stopAgent(2))
@@ -180,7 +174,7 @@ struct AcceptanceTests {
 
         // 5d. A block with no endpoints left stays announced for the lab's grace period, then is
         // released and withdrawn everywhere: from the other hosts' kernels and the gateway's RIB.
-        let c1Block = block(of: ip["c1"]!)
+        let c1Block = LabTopology.block(of: ip["c1"]!)
         // Timed from before the command: the agent starts the grace when it deletes the endpoint,
         // which can be well before the CLI process returns on a busy machine.
         let deleted = ContinuousClock.now

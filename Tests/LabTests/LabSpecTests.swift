@@ -87,4 +87,11 @@ struct LabSpecTests {
         #expect(Shell.which("./" + up + "usr/../" + sh.dropFirst()) == sh)
         #expect(Shell.which(up + "usr/bin/no-such-program-routed") == nil)
     }
+
+    @Test("the lab's /26 block of an address", arguments: [
+        ("10.244.0.65", "10.244.0.64/26"), ("10.244.0.0", "10.244.0.0/26"), ("10.244.1.255", "10.244.1.192/26"), ("not-an-address", "not-an-address"),
+    ])
+    func blockOfAddress(address: String, block: String) {
+        #expect(LabTopology.block(of: address) == block)
+    }
 }
