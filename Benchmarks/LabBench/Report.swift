@@ -24,6 +24,7 @@ struct Report {
                 let perRun = Percentiles.median(zip(runs, hostRuns).filter { $0.1 > 0 }.map { $0.0 / $0.1 })
                 s += "| \(path.rawValue) | \(runs.map { String(format: "%.2f", $0) }.joined(separator: " ")) | \(String(format: "%.2f", m[path] ?? 0)) | \(ratio) | \(perRun.map { String(format: "%.1f %%", 100 * $0) } ?? "?") |\n"
             }
+            s += t.pinned ? "\nEvery path: iperf3 client on CPU 0, server on CPU 1 (`taskset`).\n" : "\nOne CPU: iperf3 not pinned.\n"
             if let r = m[.routed], let v = m[.vxlan], v > 0 {
                 s += "\nrouted ÷ VXLAN: \(String(format: "%.2f", r / v))×\n"
             }

@@ -196,24 +196,33 @@ public struct LayoutBuilder: Sendable {
         (relations.sourcesReaching[.host] ?? []).contains { v6 ? ranges6[$0] != nil : ranges4[$0] != nil }
     }
 
+    /// Whether every packet the hook chains see is accepted whatever it is: no policy and the
+    /// default action `allow`. Then they need no `ct state established,related accept`, and
+    /// with no `ct` expression in the namespace the kernel does not track connections at all
+    /// (nf_conntrack registers its hooks per namespace only while a rule uses them): forwarded
+    /// packets skip the conntrack lookup in prerouting and the confirm in postrouting.
+    public var acceptsEverything: Bool { ruleset.policyChains.isEmpty && ruleset.defaultAction == .allow }
+
     /// Chain `unmatched` (the default action) and the hook chains, which name only the dispatch
-    /// maps that have elements.
+    /// maps that have elements, and accept established connections first unless
+    /// `acceptsEverything`.
     public func addFixedChains(into t: inout TableLayout) {
         let d = ruleset.defaultAction
         t.chains[TableLayout.unmatched] = LayoutChain(rules: [.count(d, logPrefix: nil)])
         let unmatched = LayoutRule.target(.chain(TableLayout.unmatched))
+        let established: [LayoutRule] = acceptsEverything ? [] : [.acceptEstablished]
         t.chains["prerouting"] = LayoutChain(hook: .prerouting, rules: [.antiSpoof(v6: false), .antiSpoof(v6: true)])
-        var forward: [LayoutRule] = [.acceptEstablished]
+        var forward: [LayoutRule] = established
         for v6 in [false, true] where v6 ? !ruleset.addresses6.isEmpty : !ruleset.addresses4.isEmpty {
             forward.append(.sourceVmap(v6: v6, map: TableLayout.sourceMap(v6: v6)))
         }
         t.chains["forward"] = LayoutChain(hook: .forward, rules: forward + [unmatched])
-        var input: [LayoutRule] = [.acceptLoopback(input: true), .acceptEstablished]
+        var input: [LayoutRule] = [.acceptLoopback(input: true)] + established
         for v6 in [false, true] where hasToHost(v6: v6) {
             input.append(.sourceVmap(v6: v6, map: TableLayout.toHostMap(v6: v6)))
         }
         t.chains["input"] = LayoutChain(hook: .input, rules: input + [unmatched])
-        var output: [LayoutRule] = [.acceptLoopback(input: false), .acceptEstablished]
+        var output: [LayoutRule] = [.acceptLoopback(input: false)] + established
         for v6 in [false, true] where hasDestinations(of: .host, v6: v6) {
             output.append(.destinationVmap(v6: v6, map: TableLayout.destinationMap(.host, v6: v6)))
         }

@@ -151,7 +151,7 @@ public struct LayoutChain: Hashable, Sendable {
 /// concatenation. The source address picks a chain per source network, the destination address
 /// a verdict in that chain — as a handful of rules for a small source, as a map otherwise:
 /// ```
-/// forward:           ct state established,related accept
+/// forward:           ct state established,related accept   (with a policy or default deny)
 ///                    ip saddr vmap @src4                 → jump from-<S>      (interval map, total)
 ///                    goto unmatched                      (where a from-<S> that decides nothing returns)
 /// from-<S> (small):  ip daddr D [tcp dport P | meta l4proto X] counter [log] accept|drop comment "pN"

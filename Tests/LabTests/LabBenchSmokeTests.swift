@@ -23,6 +23,7 @@ struct LabBenchSmokeTests {
                                    "--runs", "1", "--seconds", "1"], timeout: .seconds(300))
         #expect(r.status == 0, "\(r.output)")
         for row in ["| host → host (same link) |", "| workload → workload, routed |", "| workload → workload, VXLAN overlay |",
+                    "| workload → workload, routed, a policy in force (conntrack) |",
                     "| first echo reply at host 2 |", "| first echo reply at the outside client (via the BIRD gateway) |",
                     "| all reachable from the outside client | ", "| agent h3 RSS before → after (peak) |"] {
             #expect(r.output.contains(row), "no \(row) in:\n\(r.output)")

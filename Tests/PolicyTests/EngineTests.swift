@@ -47,6 +47,10 @@ struct EngineTests {
         ("stray removed", { e in try e.removeMembership(IPPrefix("10.66.0.77/32")!, network: e.book.nid("web")) }),
         ("endpoints removed", { e in try e.removeEndpoint(ifname: "hv3"); try e.removeEndpoint(ifname: "hv2") }),
         ("default allow", { e in try e.setDefault(.allow) }),
+        ("the last policies removed: nothing to refuse, no ct expression", { e in
+            for p in e.book.sortedPolicies { try e.removePolicy(p.id) }
+        }),
+        ("a policy again: established connections accepted first", { e in try e.addPolicy(e.book.parse("deny lamp lnmp")) }),
     ]
 
     @Test func everyIncrementalChangeGivesWhatAFullLoadGives() throws {

@@ -127,6 +127,45 @@ struct TrafficTests {
         #expect(lab.tcp(1, 3, port: 8080) && !lab.tcp(1, 3, port: 8081) && !lab.ping(3, 1) && lab.ping(1, 2))
     }
 
+    /// With nothing to refuse (no policy, default allow) the table has no `ct` expression, so the
+    /// kernel tracks no connection of the host namespace (a forwarded packet skips the conntrack
+    /// lookup and confirm); the first policy brings `ct state established,related accept` and
+    /// tracking back, and removing the last takes them away again.
+    @Test(arguments: ProgrammingPath.allCases)
+    func connectionsAreTrackedOnlyWhileAPolicyCanRefuse(_ path: ProgrammingPath) throws {
+        let lab = try TrafficLab()
+        defer { lab.delete() }
+        try path.prepare(lab)
+        /// `sysctl net.netfilter.nf_conntrack_count` of the host namespace (0 while nf_conntrack is not loaded).
+        func tracked() -> Int {
+            Int(lab.host.exec(["cat", "/proc/sys/net/netfilter/nf_conntrack_count"]).out
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        func tracksConnections() -> Bool { lab.host.exec(["nft", "list", "table", "inet", "routed"]).out.contains("ct state") }
+
+        try lab.program()
+        #expect(!tracksConnections(), "no policy, default allow: no ct expression")
+        var before = tracked()
+        #expect(lab.tcp(1, 3, port: 8080) && lab.tcp(3, 1, port: 8080), "traffic flows")
+        #expect(tracked() == before, "and is not tracked (\(before) → \(tracked()) connections)")
+
+        try lab.program { try $0.add($0.rule(.deny, from: "lamp", to: "lnmp")) }
+        #expect(tracksConnections(), "a policy: established connections are accepted first")
+        before = tracked()
+        #expect(lab.tcp(1, 2, port: 8080), "lamp to lamp flows")
+        #expect(tracked() > before, "and is tracked (\(before) → \(tracked()) connections)")
+
+        try lab.program { $0.defaultAction = .deny }
+        try lab.program { book in for p in book.sortedPolicies { try book.remove(p.id) } }
+        #expect(tracksConnections(), "default deny alone can refuse: still tracked")
+
+        try lab.program { $0.defaultAction = .allow }
+        #expect(!tracksConnections(), "nothing to refuse again: no ct expression")
+        before = tracked()
+        #expect(lab.tcp(1, 3, port: 8080) && lab.tcp(1, 2, port: 8080))
+        #expect(tracked() <= before, "new connections are not tracked (\(before) → \(tracked())); old entries only time out")
+    }
+
     @Test(arguments: ProgrammingPath.allCases)
     func ipv6IsIsolatedTheSameWay(_ path: ProgrammingPath) throws {
         let lab = try TrafficLab()
@@ -144,14 +183,16 @@ struct TrafficTests {
         #expect(lab.ping6(3, 1) && lab.tcp6(2, 4, port: 8086), "removing the policies restores IPv6")
     }
 
-    /// A connection set up before `deny lamp lnmp` keeps flowing (conntrack established is
-    /// accepted first), while new connections between the networks are refused.
-    @Test(arguments: ProgrammingPath.allCases)
-    func anEstablishedConnectionOutlivesADeny(_ path: ProgrammingPath) throws {
+    /// While some policy is in force, a connection set up before `deny lamp lnmp` keeps flowing
+    /// (conntrack established is accepted first), while new connections between the networks
+    /// are refused. With no policy at all nothing is tracked, so the first policy judges the
+    /// connection's next packet as a new one: the deny cuts it.
+    @Test(arguments: ProgrammingPath.allCases, [true, false])
+    func anEstablishedConnectionOutlivesADenyWhileConnectionsAreTracked(_ path: ProgrammingPath, tracked: Bool) throws {
         let lab = try TrafficLab()
         defer { lab.delete() }
         try path.prepare(lab)
-        try lab.program()
+        try lab.program { b in if tracked { try b.add(b.rule(.deny, from: "lnmp", to: "lamp", proto: "udp", port: "9")) } }
         let flag = "/tmp/routed-test-\(getpid())-\(UInt32.random(in: 0..<1_000_000))"
         defer { unlink(flag) }
         // w3 prints what arrives on TCP 9100.
@@ -182,6 +223,10 @@ struct TrafficTests {
         for _ in 0..<50 where receiver.isRunning { usleep(100_000) }
         if receiver.isRunning { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }
         let text = String(decoding: received.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(text == "before\nafter\n", "the established connection carried both lines, got \(text.debugDescription)")
+        if tracked {
+            #expect(text == "before\nafter\n", "the established connection carried both lines, got \(text.debugDescription)")
+        } else {
+            #expect(text == "before\n", "the untracked connection was judged anew and denied, got \(text.debugDescription)")
+        }
     }
 }
