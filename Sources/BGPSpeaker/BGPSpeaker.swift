@@ -116,6 +116,13 @@ public final class BGPSpeaker: Sendable {
         rib.onLoop { $0.run { $0.originate(routes) } }
     }
 
+    /// `originate(_:)`, returning once the RIB holds the routes: for a speaker that has its table
+    /// before its sessions start (`routed bgp-speaker --originate-file`), so a peer that comes up
+    /// gets the table rather than waiting for it to be built.
+    public func originateBeforeStart(_ routes: [OriginatedRoute]) async throws {
+        try await rib.eventLoop.submit { self.rib.run { $0.originate(routes) } }.get()
+    }
+
     /// Next-hop reachability and IGP costs from the kernel's routes (see `LocRIB.setNextHopCosts`).
     public func setNextHopCosts(_ costs: [IPAddress: UInt32]?) {
         rib.onLoop { $0.run { $0.setNextHopCosts(costs) } }

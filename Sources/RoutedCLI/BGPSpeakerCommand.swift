@@ -100,11 +100,14 @@ struct BGPSpeakerCommand: AsyncParsableCommand {
         logger.logLevel = level
         let (listenAddress, listenPort) = try listen.map(Self.parseListen) ?? (nil, 179)
         let config = try configuration(listenAddress: listenAddress, listenPort: listenPort)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // One loop per core (at least two), as the agent has (`MultiThreadedEventLoopGroup.singleton`):
+        // the RIB gets one and the sessions the others, so a long table walk does not hold back
+        // their writes (a loop runs queued tasks before it looks at its sockets again).
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, ProcessInfo.processInfo.activeProcessorCount))
         let speaker = BGPSpeaker(configuration: config, group: group, logger: logger)
         var routes = try originate.map(Self.parseRoute)
         if let originateFile { routes += try Self.readRoutes(originateFile) }
-        speaker.originate(routes)
+        try await speaker.originateBeforeStart(routes)
 
         // SIGTERM and SIGINT: Cease/Administrative Shutdown to every peer, then exit.
         let signals = [SIGTERM, SIGINT].map { sig -> any DispatchSourceSignal in

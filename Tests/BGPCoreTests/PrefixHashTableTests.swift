@@ -101,3 +101,40 @@ import SeededRandom
         #expect(same.longestRun > 2_000, "longest probe run hashed like the Loc-RIB: \(same.longestRun)")
     }
 }
+
+/// A new peer's table now arrives in prefix order, and the set keeps consecutive keys in
+/// neighbouring buckets (blocks of 16) so the walk does not miss the cache per prefix. Patterns
+/// that share the low bits of the network number still spread over the blocks.
+@Suite struct PrefixSetBlockTests {
+    static func v4(_ a: UInt32, _ length: UInt8) -> IPPrefix {
+        .v4(IPv4Prefix(unchecked: length == 0 ? 0 : a & ~UInt32(0) << (32 - UInt32(length)), length: length))
+    }
+
+    enum Pattern: String, CaseIterable, CustomTestStringConvertible {
+        case consecutive = "100,000 consecutive /32s"
+        case every16th = "50,000 /24s, every 16th (the same low 4 bits)"
+        case every256th = "50,000 /24s, every 256th"
+        case everyLength = "2,000 addresses at every length"
+        var testDescription: String { rawValue }
+        var prefixes: [IPPrefix] {
+            switch self {
+            case .consecutive: (0..<100_000).map { v4(0x0A00_0000 + UInt32($0), 32) }
+            case .every16th: (0..<50_000).map { v4(0x0A00_0000 + UInt32($0) << 12, 24) }
+            case .every256th: (0..<50_000).map { v4(UInt32($0) << 16, 24) }
+            case .everyLength: (0..<2_000).flatMap { a in (0...32).map { v4(0x0B00_0000 + UInt32(a) << 8, UInt8($0)) } }
+            }
+        }
+    }
+
+    @Test(arguments: Pattern.allCases)
+    func keepsShortProbeRuns(_ pattern: Pattern) {
+        var set = PrefixSet()
+        let prefixes = pattern.prefixes
+        for p in prefixes { set.insert(p) }
+        let distinct = Set(prefixes)
+        #expect(set.count == distinct.count)
+        #expect(distinct.allSatisfy(set.contains), "every prefix is found")
+        #expect(!set.contains(Self.v4(0xC000_0200, 24)), "an absent one is not")
+        #expect(set.longestRun < 100, "longest probe run \(set.longestRun)")
+    }
+}

@@ -53,7 +53,7 @@ import IPAddressing
             steps += 1
         }
         #expect(steps == (Self.blocks.count + step - 1) / step)
-        #expect(sent.announced.count == Self.blocks.count && Set(sent.announced) == Set(Self.blocks))
+        #expect(sent.announced == Self.blocks, "every prefix once, in prefix order")
         #expect(sent.endOfRIB == 1 && out.tableWalks.isEmpty)
         #expect(rib.counts(of: Self.peer)?.advertised == Self.blocks.count)
         // Nothing is left to walk.
@@ -81,6 +81,33 @@ import IPAddressing
         #expect(Set(sent.announced) == Set(remaining).union([earlier]) && sent.announced.count == remaining.count + 1)
         #expect(sent.endOfRIB == 1)
         #expect(rib.counts(of: Self.peer)?.advertised == remaining.count)
+    }
+
+    /// The walk reads a snapshot of the Loc-RIB: the live table growing past several rehashes and
+    /// losing entries between steps moves nothing under it. Every prefix goes out exactly once,
+    /// with its current state, and the peer ends with exactly the Loc-RIB.
+    @Test func theWalkIsUnmovedByTheTableGrowingAndShrinkingMeanwhile() {
+        var rib = speaker(step: 3)
+        var sent = Sent()
+        sent.add(rib.sessionEstablished(Self.peer, Self.established))
+        let first = Set(sent.announced)
+        let gone = Self.blocks.filter { !first.contains($0) }.prefix(2)
+        // 5,000 more prefixes (the live table rehashes from 16 buckets to 8,192) and two of the
+        // blocks not sent yet withdrawn (their buckets emptied, neighbours shifted back).
+        let extra = (0..<5_000).map { IPPrefix.v4(IPv4Prefix(unchecked: 0x0B00_0000 | UInt32($0) << 8, length: 24)) }
+        let kept = Self.blocks.filter { !gone.contains($0) } + extra
+        sent.add(rib.originate(kept.map { LocalRoute(prefix: $0) }))
+        #expect(sent.withdrawn.isEmpty, "the withdrawn blocks were never sent")
+        var out = RIBOutput()
+        out.tableWalks = [Self.peer]
+        for _ in 0..<10 where out.tableWalks == [Self.peer] {
+            out = rib.continueTable(Self.peer)
+            sent.add(out)
+        }
+        #expect(sent.endOfRIB == 1)
+        #expect(sent.announced.count == kept.count, "each prefix once: \(sent.announced.count) sent for \(kept.count)")
+        #expect(Set(sent.announced) == Set(kept))
+        #expect(rib.counts(of: Self.peer)?.advertised == kept.count)
     }
 
     @Test func aSessionThatGoesDownEndsItsWalk() {

@@ -252,6 +252,100 @@ public struct LocRIB: Sendable {
         return changes.changes
     }
 
+    /// The prefix tables as they are now, for a new peer's initial table: a copy that costs
+    /// nothing while the Loc-RIB stays as it is (the storage is shared, copy on write; one copy
+    /// of it when the Loc-RIB changes during the walk). Walked a step at a time in prefix order
+    /// with `bestRoutes(in:from:limit:skipping:)`: the first UPDATE leaves without the whole
+    /// table having been gathered or sorted first, and BIRD 2 takes a million prefixes in order
+    /// in about two thirds of the time it takes them in hash order.
+    public struct TableSnapshot: Sendable {
+        fileprivate let v4: PrefixTable<IPv4PrefixKey>
+        fileprivate let v6: PrefixTable<IPv6Prefix>
+        /// The occupied buckets of `v4` in prefix order, sorted as the walk goes (or all at once
+        /// for a table too large for `PrefixOrder`), and those of `v6`.
+        fileprivate var order4: PrefixOrder?
+        fileprivate let sorted4: [Int]
+        fileprivate let order6: [Int]
+        /// What the walk's look-ahead reads gave (kept only so that they happen).
+        fileprivate var touched: UInt64 = 0
+
+        /// Where a walk stands: a position in the IPv4 order, then in the IPv6 order.
+        public struct Cursor: Sendable {
+            fileprivate var position = 0
+            public init() {}
+        }
+
+        fileprivate init(v4: PrefixTable<IPv4PrefixKey>, v6: PrefixTable<IPv6Prefix>) {
+            self.v4 = v4
+            self.v6 = v6
+            if PrefixOrder.fits(capacity: v4.slots.capacity) {
+                order4 = PrefixOrder(v4.slots)
+                sorted4 = []
+            } else {
+                sorted4 = Self.sortedBuckets(v4.slots)
+            }
+            order6 = Self.sortedBuckets(v6.slots)
+        }
+
+        private static func sortedBuckets<K>(_ t: PrefixHashTable<K, PrefixSlot>) -> [Int] {
+            var pairs: [(K, Int)] = []
+            t.forEachOccupied { pairs.append(($1, $0)) }
+            return pairs.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+
+        /// How many IPv4 prefixes the snapshot holds.
+        public var count4: Int { order4?.count ?? sorted4.count }
+
+        /// Whether a walk at `cursor` has passed every prefix.
+        public func isDone(_ cursor: Cursor) -> Bool { cursor.position >= count4 + order6.count }
+    }
+
+    public func snapshot() -> TableSnapshot { TableSnapshot(v4: v4, v6: v6) }
+
+    /// The best routes of the next `limit` prefixes of `snapshot` from `cursor` (IPv4 first, in
+    /// prefix order), leaving out those in `skip` — the prefixes changed since the snapshot,
+    /// which went out with their new route. A prefix not in `skip` still has the route it had
+    /// in the snapshot, so its handles are live here.
+    public func bestRoutes(in snapshot: inout TableSnapshot, from cursor: inout TableSnapshot.Cursor, limit: Int,
+                           skipping skip: PrefixSet) -> RIBChanges {
+        var changes = ChangeLog()
+        /// One prefix of the walk; `ahead` is the bucket `lookahead` places on, read now so its
+        /// cache miss overlaps this prefix's work (the walk is in prefix order, the storage in
+        /// hash order: without it, every prefix waits for its own miss).
+        func add<K>(_ t: PrefixTable<K>, _ prefix: IPPrefix, _ bucket: Int, ahead: Int?, _ touched: inout UInt64) {
+            if let ahead { touched &+= UInt64(t.slots[bucket: ahead].flagsWord) }
+            if !skip.isEmpty, skip.contains(prefix) { return }
+            let slot = t.slots[bucket: bucket]
+            if slot.isMulti {
+                if let best = t.multi[slot.handle].best { record(prefix, best, in: &changes) }
+            } else if slot.isSelected {
+                record(prefix, BestChoice(peer: slot.path.peer, attributes: slot.handle, reason: .onlyPath), in: &changes)
+            }
+        }
+        var touched: UInt64 = 0
+        let n4 = snapshot.count4, end = min(cursor.position + limit, n4 + snapshot.order6.count)
+        if cursor.position < n4 {
+            let range = cursor.position..<min(end, n4)
+            if snapshot.order4 != nil {
+                let words = snapshot.order4!.entries(range)
+                for i in words.indices {
+                    let ahead = i + Self.lookahead < words.endIndex ? PrefixOrder.bucket(words[i + Self.lookahead]) : nil
+                    add(snapshot.v4, PrefixOrder.key(words[i]).prefix, PrefixOrder.bucket(words[i]), ahead: ahead, &touched)
+                }
+            } else {
+                for b in snapshot.sorted4[range] { add(snapshot.v4, snapshot.v4.slots.key(at: b).prefix, b, ahead: nil, &touched) }
+            }
+        }
+        if end > n4 {
+            for b in snapshot.order6[max(cursor.position, n4) - n4..<end - n4] {
+                add(snapshot.v6, snapshot.v6.slots.key(at: b).prefix, b, ahead: nil, &touched)
+            }
+        }
+        snapshot.touched = touched
+        cursor.position = end
+        return changes.changes
+    }
+
     // MARK: - Storage
 
     /// How far ahead `announce` touches buckets: about as many misses as a core keeps in flight.

@@ -32,14 +32,22 @@ struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
     /// need different ones: keys arriving in the order of the same hash pile up in one probe run
     /// of a smaller table (quadratic inserts; seen when an Adj-RIB-Out was filled from the Loc-RIB).
     private let multiplier: UInt64
+    /// Keys that differ only in their hash's low `blockBits` bits get neighbouring buckets: the
+    /// multiplied hash picks a block of 2^blockBits buckets, the low bits the bucket in it. A set
+    /// filled in prefix order (an Adj-RIB-Out taking a table walk) then writes each cache line
+    /// several times instead of missing once per prefix; a key pattern that shares the low bits
+    /// still spreads over the blocks. 0: every key's bucket from the multiplied hash alone.
+    private let blockBits: UInt64
 
     /// The Loc-RIB's tables: Fibonacci hashing (2^64 divided by the golden ratio).
     static var fibonacci: UInt64 { 0x9E37_79B9_7F4A_7C15 }
     /// Another odd constant with well-mixed bits (SplitMix64's), for sets filled from the Loc-RIB.
     static var splitMix: UInt64 { 0xBF58_476D_1CE4_E5B9 }
 
-    init(multiplier: UInt64 = Self.fibonacci) {
+    init(multiplier: UInt64 = Self.fibonacci, blockBits: UInt64 = 0) {
+        precondition(blockBits <= 4, "blocks larger than the smallest table")
         self.multiplier = multiplier
+        self.blockBits = blockBits
         keys = Array(repeating: Key.vacant, count: 16)
         values = Array(repeating: Value.vacant, count: 16)
         mask = 15
@@ -53,7 +61,12 @@ struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
         while (count + additional) * 4 > keys.count * 3 { grow() }
     }
 
-    private func home(_ key: Key) -> Int { Int(truncatingIfNeeded: (key.hash64 &* multiplier) >> shift) }
+    private func home(_ key: Key) -> Int {
+        let h = key.hash64
+        // The top log2(capacity) - blockBits bits of the product (`>>`: a shift by 64 gives 0).
+        let block = (((h &>> blockBits) &* multiplier) >> (shift + blockBits)) &<< blockBits
+        return Int(truncatingIfNeeded: block | h & (1 &<< blockBits &- 1))
+    }
 
     /// Reads the home bucket of `key` (its key and its value) and returns a word of it: a software
     /// prefetch in plain Swift. A bulk insert touches the bucket of a key some places ahead, so its
@@ -157,6 +170,11 @@ struct PrefixHashTable<Key: PrefixKey, Value: BucketValue>: Sendable {
             longest = max(longest, current)
         }
         return min(longest, keys.count)
+    }
+
+    /// Calls `body` with the bucket and key of every entry, in storage order.
+    func forEachOccupied(_ body: (_ bucket: Int, _ key: Key) -> Void) {
+        for i in keys.indices where keys[i] != Key.vacant { body(i, keys[i]) }
     }
 
     /// Every entry, in no particular order.

@@ -4,8 +4,9 @@ public import IPAddressing
 /// a peer's Adj-RIB-Out. Inserting or finding one IPv4 prefix hashes one 64-bit word, where a
 /// `Set<IPPrefix>` runs SipHash over 17 bytes.
 public struct PrefixSet: Sendable {
-    // Hashed differently from the Loc-RIB, whose storage order fills it (see `PrefixHashTable.multiplier`).
-    private var v4 = PrefixHashTable<IPv4PrefixKey, Bool>(multiplier: PrefixHashTable<IPv4PrefixKey, Bool>.splitMix)
+    // Hashed differently from the Loc-RIB, whose storage order fills it (see `PrefixHashTable.multiplier`),
+    // and in blocks of 16 buckets: a new peer's table arrives in prefix order (`LocRIB.TableSnapshot`).
+    private var v4 = PrefixHashTable<IPv4PrefixKey, Bool>(multiplier: PrefixHashTable<IPv4PrefixKey, Bool>.splitMix, blockBits: 4)
     private var v6 = PrefixHashTable<IPv6Prefix, Bool>(multiplier: PrefixHashTable<IPv6Prefix, Bool>.splitMix)
 
     public init() {}
@@ -40,6 +41,18 @@ public struct PrefixSet: Sendable {
 
     /// The longest probe run of either family's table (tests of clustering).
     var longestRun: Int { max(v4.longestRun, v6.longestRun) }
+
+    /// Reads the bucket `prefix` hashes to, so that a bulk insert can start its cache misses
+    /// some prefixes ahead (`PrefixHashTable.touch`); gather the result into `touched`.
+    func touch(_ prefix: IPPrefix) -> UInt64 {
+        switch prefix {
+        case .v4(let p): v4.touch(IPv4PrefixKey(p))
+        case .v6(let p): v6.touch(p)
+        }
+    }
+
+    /// Keeps what `touch` read, so the reads are not optimised away.
+    mutating func keepTouched(_ word: UInt64) { v4.touched = word }
 
     /// Room for `n` more IPv4 prefixes without growing on the way.
     public mutating func reserveIPv4(_ n: Int) { v4.reserve(n) }

@@ -110,7 +110,7 @@ protocol PrefixKey: Hashable, Comparable, Sendable {
 struct IPv4PrefixKey: PrefixKey {
     let raw: UInt64
     init(_ p: IPv4Prefix) { raw = UInt64(p.address.value) << 8 | UInt64(p.length) }
-    private init(raw: UInt64) { self.raw = raw }
+    init(raw: UInt64) { self.raw = raw }
     /// The network number (the address without its host bits) with the length above it: under
     /// Fibonacci hashing consecutive keys spread most evenly, and consecutive prefixes of one length
     /// are consecutive network numbers. (The raw word would step by 2^(40 - length): 1M /24s took

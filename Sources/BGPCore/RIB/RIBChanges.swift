@@ -105,35 +105,6 @@ public struct RIBChanges: Sendable, Hashable {
         runs[last].prefixes.reserveCapacity(runs[last].prefixes.count + n)
     }
 
-    /// Where a walk through a batch stands (`next(_:from:skipping:)`).
-    struct Cursor: Sendable {
-        var run = 0
-        var offset = 0
-    }
-
-    /// The next `limit` changes from `cursor` (fewer at the end), leaving out the prefixes in `skip`;
-    /// moves the cursor past them. Copies prefixes in runs, never one change at a time.
-    func next(_ limit: Int, from cursor: inout Cursor, skipping skip: PrefixSet) -> RIBChanges {
-        var out = RIBChanges()
-        var taken = 0
-        while taken < limit, cursor.run < runs.count {
-            let run = runs[cursor.run]
-            let end = Swift.min(run.prefixes.count, cursor.offset + (limit - taken))
-            var slice = Array(run.prefixes[cursor.offset..<end])
-            taken += end - cursor.offset
-            if !skip.isEmpty { slice.removeAll { skip.contains($0) } }
-            if !slice.isEmpty {
-                out.count += slice.count
-                out.runs.append(Run(best: run.best, prefixes: slice))
-            }
-            if end == run.prefixes.count { cursor = Cursor(run: cursor.run + 1, offset: 0) } else { cursor.offset = end }
-        }
-        return out
-    }
-
-    /// Whether a walk at `cursor` has passed every change.
-    func isDone(_ cursor: Cursor) -> Bool { cursor.run >= runs.count }
-
     public static func == (a: RIBChanges, b: RIBChanges) -> Bool {
         a.count == b.count && a.elementsEqual(b)
     }

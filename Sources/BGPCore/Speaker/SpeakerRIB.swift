@@ -108,10 +108,13 @@ public struct SpeakerRIB: Sendable {
     /// best routes when the session came up, walked in steps. A prefix whose best changed since is
     /// skipped: `distribute` already sent it its current route.
     struct TableWalk: Sendable {
-        var table: RIBChanges
-        var cursor = RIBChanges.Cursor()
+        var table: LocRIB.TableSnapshot
+        var cursor = LocRIB.TableSnapshot.Cursor()
         var changed = PrefixSet()
         var families: [AddressFamily]
+        /// Whether the Adj-RIB-Out has room for the table yet (made after the first step, so
+        /// the first UPDATE does not wait for it).
+        var reserved = false
     }
 
     public init(identity: SpeakerIdentity, options: DecisionOptions = DecisionOptions()) {
@@ -219,7 +222,7 @@ public struct SpeakerRIB: Sendable {
         outs[address] = AdjRIBOut(target: ribPeer, policy: peer.settings.exportPolicy, nextHopSelfV4: session.nextHopSelfV4,
                                   nextHopSelfV6: session.nextHopSelfV6, families: session.families)
         peers[address] = peer
-        walks[address] = TableWalk(table: locRIB.bestRoutes(inPrefixOrder: false), families: session.families.sorted(by: Self.familyOrder))
+        walks[address] = TableWalk(table: locRIB.snapshot(), families: session.families.sorted(by: Self.familyOrder))
         step(address, into: &output)
         return output
     }
@@ -234,7 +237,7 @@ public struct SpeakerRIB: Sendable {
 
     private mutating func step(_ address: IPAddress, into output: inout RIBOutput) {
         guard var walk = walks.removeValue(forKey: address), outs[address] != nil else { return }
-        let chunk = walk.table.next(tableStep, from: &walk.cursor, skipping: walk.changed)
+        let chunk = locRIB.bestRoutes(in: &walk.table, from: &walk.cursor, limit: tableStep, skipping: walk.changed)
         let id = identity
         let update = outs[address]!.update(chunk, identity: id)
         warn(update.problems, address, &output)
@@ -242,6 +245,7 @@ public struct SpeakerRIB: Sendable {
         if walk.table.isDone(walk.cursor) {
             for family in walk.families { output.send(.endOfRIB(family), to: address) }
         } else {
+            if !walk.reserved { outs[address]!.reserve(ipv4: walk.table.count4); walk.reserved = true }
             walks[address] = walk
             output.tableWalks.append(address)
         }
