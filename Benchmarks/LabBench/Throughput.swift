@@ -32,9 +32,12 @@ struct Throughput {
     /// established connections first, so every forwarded packet goes through conntrack.
     static let trackingPolicy = ["policy", "deny", "world", "tput", "--proto", "udp", "--port", "9"]
 
-    /// `taskset -c CPU` before `argv` when the machine has two CPUs or more.
+    /// Whether clients and servers get a CPU each: on a machine with two CPUs or more.
+    static let pinsCPUs = ProcessInfo.processInfo.activeProcessorCount >= 2
+
+    /// `taskset -c CPU` before `argv` when `pinsCPUs`.
     static func pinned(_ argv: [String], cpu: Int) -> [String] {
-        ProcessInfo.processInfo.activeProcessorCount >= 2 ? ["taskset", "-c", "\(cpu)"] + argv : argv
+        pinsCPUs ? ["taskset", "-c", "\(cpu)"] + argv : argv
     }
 
     func measure() async throws -> Result {
@@ -68,7 +71,7 @@ struct Throughput {
             }
         }
         var result = Result()
-        result.pinned = ProcessInfo.processInfo.activeProcessorCount >= 2
+        result.pinned = Self.pinsCPUs
         for run in 1...runs {
             for path in Path.allCases {
                 let e = ends[path]!

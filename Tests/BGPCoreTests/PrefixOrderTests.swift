@@ -1,4 +1,5 @@
 import Testing
+import BGPWire
 import IPAddressing
 @testable import BGPCore
 
@@ -37,5 +38,32 @@ import IPAddressing
             position = end
         }
         #expect(walked == Set(prefixes.map(IPv4PrefixKey.init)).sorted(), "\(what), steps of \(step)")
+    }
+}
+
+/// `LocRIB.TableSnapshot` walks IPv4 then IPv6, each in prefix order, whatever the step, both
+/// with `PrefixOrder` and with the sort up front it uses for IPv6 and for IPv4 tables too large
+/// for `PrefixOrder`.
+@Suite struct TableSnapshotTests {
+    static let v4 = ["10.0.2.0/24", "0.0.0.0/0", "10.0.0.0/8", "192.0.2.7/32", "10.0.1.0/24", "10.1.0.0/16"].map { IPPrefix($0)! }
+    static let v6 = ["2001:db8:1::/48", "::/0", "2001:db8::/32", "fd00::1/128"].map { IPPrefix($0)! }
+
+    @Test(arguments: [PrefixOrder.maxCapacity, 0], [1, 3, 4, 100])
+    func walksIPv4ThenIPv6InPrefixOrder(prefixOrderCapacity: Int, step: Int) {
+        var rib = LocRIB()
+        let peer = rib.addPeer(RIBPeer(address: IPAddress("192.0.2.1")!, asn: 65001, routerID: IPv4Address("10.0.0.1")!, isExternal: true))
+        let attributes = RouteAttributes(attributes: PathAttributes([PathAttribute(.origin(.igp))]), nextHop: IPAddress("192.0.2.1"))
+        _ = rib.announce(Self.v4 + Self.v6, attributes: attributes, from: peer)
+        var snapshot = rib.snapshot(prefixOrderCapacity: prefixOrderCapacity)
+        #expect(snapshot.count4 == Self.v4.count)
+        var cursor = LocRIB.TableSnapshot.Cursor()
+        var walked: [IPPrefix] = []
+        var steps = 0
+        while !snapshot.isDone(cursor), steps < 20 {
+            walked += rib.bestRoutes(in: &snapshot, from: &cursor, limit: step, skipping: PrefixSet()).map(\.prefix)
+            steps += 1
+        }
+        #expect(walked == Self.v4.sorted() + Self.v6.sorted())
+        #expect(steps == (Self.v4.count + Self.v6.count + step - 1) / step)
     }
 }

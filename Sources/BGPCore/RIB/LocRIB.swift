@@ -275,10 +275,10 @@ public struct LocRIB: Sendable {
             public init() {}
         }
 
-        fileprivate init(v4: PrefixTable<IPv4PrefixKey>, v6: PrefixTable<IPv6Prefix>) {
+        fileprivate init(v4: PrefixTable<IPv4PrefixKey>, v6: PrefixTable<IPv6Prefix>, prefixOrderCapacity: Int) {
             self.v4 = v4
             self.v6 = v6
-            if PrefixOrder.fits(capacity: v4.slots.capacity) {
+            if v4.slots.capacity <= prefixOrderCapacity {
                 order4 = PrefixOrder(v4.slots)
                 sorted4 = []
             } else {
@@ -300,7 +300,13 @@ public struct LocRIB: Sendable {
         public func isDone(_ cursor: Cursor) -> Bool { cursor.position >= count4 + order6.count }
     }
 
-    public func snapshot() -> TableSnapshot { TableSnapshot(v4: v4, v6: v6) }
+    public func snapshot() -> TableSnapshot { snapshot(prefixOrderCapacity: PrefixOrder.maxCapacity) }
+
+    /// `snapshot()`, ordering the IPv4 table with `PrefixOrder` only up to `prefixOrderCapacity`
+    /// buckets (tests take the other path, a sort up front, with 0).
+    func snapshot(prefixOrderCapacity: Int) -> TableSnapshot {
+        TableSnapshot(v4: v4, v6: v6, prefixOrderCapacity: min(prefixOrderCapacity, PrefixOrder.maxCapacity))
+    }
 
     /// The best routes of the next `limit` prefixes of `snapshot` from `cursor` (IPv4 first, in
     /// prefix order), leaving out those in `skip` — the prefixes changed since the snapshot,

@@ -12,8 +12,8 @@ struct PrefixOrder: Sendable {
     private var sortedEnd = 0
     private var nextGroup = 0
 
-    /// Buckets must be below 2^24 (`fits`).
-    static func fits(capacity: Int) -> Bool { capacity <= 1 << 24 }
+    /// The largest table it orders: a bucket number takes 24 bits of a word.
+    static let maxCapacity = 1 << 24
 
     init(_ table: PrefixHashTable<IPv4PrefixKey, PrefixSlot>) {
         var starts = [Int](repeating: 0, count: 65_537)

@@ -39,7 +39,9 @@ public struct AdjRIBOut: Sendable {
 
     /// Room for `n` IPv4 prefixes in `advertised`, so a large initial table does not stop to
     /// rehash it at every doubling (the last, at 750,000 of a million, took ~50 ms).
-    public mutating func reserve(ipv4 n: Int) { advertised.reserveIPv4(n) }
+    public mutating func reserve(ipv4 n: Int) {
+        if families.contains(.ipv4Unicast) { advertised.reserveIPv4(n) }
+    }
 
     /// How the prefixes of one family in one run of changes go to this peer.
     private enum Treatment {
@@ -74,8 +76,6 @@ public struct AdjRIBOut: Sendable {
             var touched: UInt64 = 0
             defer { advertised.keepTouched(touched) }
             for (i, prefix) in run.prefixes.enumerated() {
-                // A long run is mostly new to `advertised`: start the miss of a later prefix now.
-                if i + LocRIB.lookahead < run.prefixes.count { touched &+= advertised.touch(run.prefixes[i + LocRIB.lookahead]) }
                 let isV4 = prefix.isV4
                 let treatment: Treatment
                 if let t = isV4 ? v4 : v6 {
@@ -90,6 +90,10 @@ public struct AdjRIBOut: Sendable {
                         out.announcements[i].ipv4.reserveCapacity(out.announcements[i].ipv4.count + run.prefixes.count)
                     }
                 }
+                if case .skip = treatment { continue }
+                // The set is read for this prefix: start the cache miss of a later one now (a
+                // long run is mostly new to `advertised`). Runs this peer gets nothing of skip it.
+                if i + LocRIB.lookahead < run.prefixes.count { touched &+= advertised.touch(run.prefixes[i + LocRIB.lookahead]) }
                 switch treatment {
                 case .skip:
                     continue
