@@ -67,7 +67,7 @@ let package = Package(
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .target(name: "CNetlinkShim", linkerSettings: [.linkedLibrary("mnl")]),
         .target(name: "Netlink", dependencies: ["IPAddressing", "CMNL", "CNFTNL", "CNetlinkShim"], swiftSettings: strict),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["TestScheduling", "Netlink", "IPAddressing", "RoutedTestKit"], swiftSettings: strict),
         .target(name: "Dataplane", dependencies: ["IPAddressing", "Netlink"], swiftSettings: strict),
         .target(name: "RoutedTestKit", dependencies: ["Dataplane", "IPAddressing", "Netlink",
                                                  .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "routed-netlink-bench", dependencies: ["Dataplane", "Netlink", "IPAddressing"], swiftSettings: strict),
         .testTarget(
-            name: "DataplaneTests", dependencies: ["Dataplane", "RoutedTestKit", "Netlink", "IPAddressing"],
+            name: "DataplaneTests", dependencies: ["TestScheduling", "Dataplane", "RoutedTestKit", "Netlink", "IPAddressing"],
             swiftSettings: strict),
         // ---
         .executableTarget(name: "routed", dependencies: ["RoutedCLI"], swiftSettings: strict),
@@ -103,10 +103,10 @@ let package = Package(
         .testTarget(name: "BGPCoreTests", dependencies: ["BGPCore", "BGPWire", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "BGPSpeakerTests",
-            dependencies: ["BGPSpeaker", "BGPCore", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
+            dependencies: ["TestScheduling", "BGPSpeaker", "BGPCore", "BGPWire", "IPAddressing", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "PolicyKernel", "Netlink", "IPAddressing"], swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["TestScheduling", "Policy", "PolicyKernel", "Netlink", "IPAddressing"], swiftSettings: strict),
         // --- issue 6: nftables through libnftnl ---
         .systemLibrary(name: "CNFTNL", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         // Ruleset (Policy) → one atomic nf_tables batch (Netlink's libnftnl builder).
@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "IPAddressing", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "DatastoreTests",
-            dependencies: ["Datastore", "IPAM", "IPAddressing", "SeededRandom", "routed-ipam-crash-helper",
+            dependencies: ["TestScheduling", "Datastore", "IPAM", "IPAddressing", "SeededRandom", "routed-ipam-crash-helper",
                            // the test etcd runs in a namespace; the client's event loop enters it
                            "Netlink", "CNetlinkShim", .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -160,7 +160,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire", "BGPSpeaker",
+            dependencies: ["TestScheduling", "Agent", "AgentAPI", "RoutedTestKit", "Datastore", "IPAM", "IPAddressing", "BGPCore", "BGPWire", "BGPSpeaker",
                            "Dataplane", "Policy", "Netlink", "InteropLab", "routed",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -175,9 +175,12 @@ let package = Package(
             dependencies: ["BGPWire", "BGPWireFuzz", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
+        // A task executor (and the `.blockingWork` suite trait) for tests that block their thread.
+        .target(name: "TestScheduling", path: "Tests/TestScheduling", swiftSettings: strict),
+        .testTarget(name: "TestSchedulingTests", dependencies: ["TestScheduling"], swiftSettings: strict),
         // Interop test harness: network namespaces, veth links and BIRD/GoBGP/FRR daemons (Foundation).
         .target(name: "InteropLab", dependencies: ["Lab"], path: "Tests/InteropLab", swiftSettings: strict),
-        .testTarget(name: "InteropLabTests", dependencies: ["InteropLab"], swiftSettings: strict),
+        .testTarget(name: "InteropLabTests", dependencies: ["TestScheduling", "InteropLab"], swiftSettings: strict),
         // --- issue 8, CLI half: the control API client and the commands that use it ---
         // A typed client of every ControlAPI path over the agent's Unix socket (async-http-client, http+unix).
         .target(
@@ -194,18 +197,18 @@ let package = Package(
         // The `routed` executable's commands, run as a user would; the text renderers; contrib/ configs in BIRD and FRR.
         .testTarget(
             name: "CLITests",
-            dependencies: ["Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab", "RoutedTestKit",
+            dependencies: ["TestScheduling", "Datastore", "IPAM", "routed", "RoutedCLI", "AgentAPI", "InteropLab", "RoutedTestKit",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict),
         // --- end issue 8, CLI half ---
         // routed's speaker against BIRD, GoBGP and FRR in namespaces (runs the `routed` executable).
-        .testTarget(name: "InteropTests", dependencies: ["InteropLab", "routed"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["TestScheduling", "InteropLab", "routed"], swiftSettings: strict),
         // --- issue 9: routed lab and the end-to-end acceptance ---
         // `routed lab up|down|status`: hosts, a BIRD gateway, a client and agents in namespaces (Foundation only).
         .target(name: "Lab", swiftSettings: strict),
         // The five acceptance steps against a lab made by the Lab library, as `routed lab up` makes it.
-        .testTarget(name: "LabTests", dependencies: ["Lab", "routed", "routed-lab-bench"], swiftSettings: strict),
+        .testTarget(name: "LabTests", dependencies: ["TestScheduling", "Lab", "routed", "routed-lab-bench"], swiftSettings: strict),
         // The headline benchmarks: throughput, convergence and scale in a lab (BENCHMARKS.md).
         .executableTarget(name: "routed-lab-bench",
                           dependencies: ["Lab", "AgentAPI", "AgentClient", "Netlink",

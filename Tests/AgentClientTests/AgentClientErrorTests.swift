@@ -76,7 +76,11 @@ import Testing
         #expect(error == .notASocket(socket: path))
     }
 
-    @Test func anAgentThatNeverAnswersTimesOutWithinTheBound() async throws {
+    /// The 1 s timeout ends the request: the error says it timed out after 1 s (not some other
+    /// failure), and the call returns instead of waiting for an agent that never answers (the
+    /// time limit fails the test if it never returns). The elapsed bound is loose on purpose: in
+    /// the full parallel suite the awaiting task itself can wait tens of seconds for a thread.
+    @Test(.timeLimit(.minutes(3))) func anAgentThatNeverAnswersTimesOutWithinTheBound() async throws {
         let server = try await CannedHTTPServer.start(silent: true) { _ in .init(status: 200, body: "[]") }
         defer { Task { await server.stop() } }
         let clock = ContinuousClock()
@@ -85,7 +89,7 @@ import Testing
             try await AgentClient(socketPath: server.path, timeout: .seconds(1)).networks()
         }
         #expect(error == .timedOut(socket: server.path, seconds: 1))
-        #expect(clock.now - start < .seconds(30), "a 1 s timeout must not wait for the agent indefinitely")
+        #expect(clock.now - start < .seconds(120), "a 1 s timeout must not wait for the agent indefinitely")
         #expect(server.requests.count == 1)
     }
 

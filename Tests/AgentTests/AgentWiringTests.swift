@@ -13,10 +13,11 @@ import IPAM
 import Policy
 import RoutedTestKit
 import Testing
+import TestScheduling
 
 /// The agent wired to fakes that only record: `FakeDataplane` (a pretend kernel),
 /// `InMemorySpeaker` (a pretend BGP peer), `InMemoryDatastore` and `RecordingPolicyProgrammer`.
-@Suite("Agent wiring")
+@Suite("Agent wiring", .blockingWork)
 struct AgentWiringTests {
     static let localAS: UInt32 = 64512
     static let peerAddress = IPAddress("192.0.2.2")!

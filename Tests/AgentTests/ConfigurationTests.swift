@@ -2,9 +2,10 @@ import Agent
 import Foundation
 import IPAddressing
 import Testing
+import TestScheduling
 
 /// `routed start` options and the YAML file: what is accepted, what each bad value says.
-@Suite("AgentConfiguration")
+@Suite("AgentConfiguration", .blockingWork)
 struct ConfigurationTests {
     func flags(_ body: (inout AgentOptions) -> Void) -> AgentOptions {
         var o = AgentOptions()

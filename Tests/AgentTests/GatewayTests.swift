@@ -3,11 +3,12 @@ import Foundation
 import InteropLab
 import RoutedTestKit
 import Testing
+import TestScheduling
 
 /// `routed start` peering eBGP with a gateway router (BIRD 2) in a namespace of its own, with no
 /// import=/export= given: the safe defaults say only a default route comes in, and only the
 /// aggregate (the pool we hold blocks of) goes out.
-@Suite("Agent and a BIRD gateway", .enabled(if: isRoot && NamespaceLab.isAvailable && NamespaceLab.missingPrograms(BirdRouter.programs).isEmpty,
+@Suite("Agent and a BIRD gateway", .blockingWork, .enabled(if: isRoot && NamespaceLab.isAvailable && NamespaceLab.missingPrograms(BirdRouter.programs).isEmpty,
                                             "\(needsRoot); needs bird and birdc"), .serialized)
 final class GatewayTests {
     let lab: NamespaceLab

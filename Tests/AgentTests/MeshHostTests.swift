@@ -3,13 +3,14 @@ import Foundation
 import InteropLab
 import RoutedTestKit
 import Testing
+import TestScheduling
 
 /// Three agents (`routed start --mesh`, the real binary, no `--peer`) in three host namespaces on
 /// one switch (a bridge in a namespace of its own), sharing one SQLite file: they find each other
 /// through the datastore, peer in a full iBGP mesh, and drop a host that stops. Every kernel
 /// change happens inside namespaces this test creates; the lab removes them (and stops the agents
 /// by pid) on every exit path.
-@Suite("Agents in a mesh", .enabled(if: isRoot && NamespaceLab.isAvailable, "\(needsRoot)"), .serialized)
+@Suite("Agents in a mesh", .blockingWork, .enabled(if: isRoot && NamespaceLab.isAvailable, "\(needsRoot)"), .serialized)
 final class MeshHostTests {
     let lab: NamespaceLab
     /// Host namespace → its uplink address.

@@ -8,10 +8,11 @@ import Policy
 import RoutedTestKit
 import Synchronization
 import Testing
+import TestScheduling
 
 /// `routed start --mesh`: which hosts of the datastore become iBGP peers (pure), and the agent
 /// adding and removing them as hosts appear, move, stop and expire (in-memory speaker and store).
-@Suite("Mesh")
+@Suite("Mesh", .blockingWork)
 struct MeshTests {
     static func a(_ s: String) -> IPAddress { IPAddress(s)! }
     static let me = MeshPeering(localHost: "node-1", localAddress: a("10.99.0.1"), hostTimeout: 30)

@@ -6,9 +6,10 @@ import Foundation
 import IPAddressing
 import IPAM
 import Testing
+import TestScheduling
 
 /// The route policies `import=`/`export=` name, and the per-peer RIB the adapter keeps.
-@Suite("Route policies and PeerRIB")
+@Suite("Route policies and PeerRIB", .blockingWork)
 struct RouteFilterTests {
     static let pools = [try! Pool(name: "p", cidr: "10.244.0.0/16", blockLength: 26)]
     static let own: Set<IPPrefix> = [IPPrefix("10.244.0.0/26")!]

@@ -3,12 +3,13 @@ import Foundation
 import InteropLab
 import RoutedTestKit
 import Testing
+import TestScheduling
 
 /// Two agents (`routed start`, the real binary) in two host namespaces joined by a veth link,
 /// sharing one SQLite file and peering over iBGP; workloads in namespaces of their own. Every
 /// kernel change happens inside namespaces this test creates; the lab removes them (and stops the
 /// agents by pid) on every exit path.
-@Suite("Two agents", .enabled(if: isRoot && NamespaceLab.isAvailable, "\(needsRoot)"), .serialized)
+@Suite("Two agents", .blockingWork, .enabled(if: isRoot && NamespaceLab.isAvailable, "\(needsRoot)"), .serialized)
 final class TwoHostTests {
     let lab: NamespaceLab
     let hostA: String, hostB: String

@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Foundation
 import Logging
 import NIOPosix
@@ -10,7 +11,7 @@ import IPAddressing
 /// withdrawals, TCP MD5 and a clean shutdown. No namespace needed; nothing leaves loopback.
 /// A loopback address is no valid NEXT_HOP (RFC 4271 section 6.3), so each side announces a
 /// documentation address as its next hop.
-@Suite(.serialized) struct LoopbackSpeakerTests {
+@Suite(.blockingWork, .serialized) struct LoopbackSpeakerTests {
     static let a = IPAddress("127.0.0.1")!
     static let b = IPAddress("127.0.0.2")!
 

@@ -1,9 +1,10 @@
 import Testing
+import TestScheduling
 import BGPSpeaker
 import IPAddressing
 
 /// `--peer` values: what parses, and what an operator is told when it does not.
-@Suite struct PeerSpecTests {
+@Suite(.blockingWork) struct PeerSpecTests {
     @Test func fullSpecification() throws {
         let p = try PeerSpec(parsing: "192.0.2.1,as=65000,port=1179,local=192.0.2.2,password=s3cret,passive,hold=30,keepalive=10,connect-retry=5,ttl-security,next-hop=192.0.2.2,next-hop6=2001:db8::2")
         #expect(p.address == IPAddress("192.0.2.1"))

@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -42,7 +43,7 @@ final class RIBWatcher: Sendable {
 /// Three real speakers over loopback TCP, the middle one passing routes between the others:
 ///
 ///     left (AS 65001, 127.0.0.1) —eBGP— middle (AS 64512, 127.0.0.2) —iBGP— right (AS 64512, 127.0.0.3)
-@Suite(.serialized) struct RIBPropagationTests {
+@Suite(.blockingWork, .serialized) struct RIBPropagationTests {
     static func port(_ offset: Int) -> Int { LoopbackSpeakerTests.port(offset) }
 
     struct Line {
@@ -178,7 +179,7 @@ extension RIBPropagationTests {
 
 /// Graceful restart between two real speakers: a shutdown that preserves forwarding closes without
 /// a NOTIFICATION, so the peer keeps the routes (stale) for the advertised restart time, then drops them.
-@Suite(.serialized) struct GracefulRestartLoopbackTests {
+@Suite(.blockingWork, .serialized) struct GracefulRestartLoopbackTests {
     /// Long enough that a test task starved by the rest of a parallel suite (the full suite runs
     /// every test at once on two cores, many of them blocking in namespaces) still looks before the
     /// restart time runs out: with 20 s the stale path was sometimes already timed out when looked at.

@@ -2,10 +2,11 @@ import RoutedTestKit
 import AgentAPI
 import Foundation
 import Testing
+import TestScheduling
 
 /// The `routed` binary against a canned agent on a Unix socket: what it sends, what it prints
 /// (text and `-o json`), and that an agent's refusal prints its message and hint and exits 1.
-@Suite struct AgentAnswerTests {
+@Suite(.blockingWork) struct AgentAnswerTests {
     static func json(_ value: some Encodable) -> String { String(decoding: try! ControlAPI.encoder.encode(value), as: UTF8.self) }
 
     @Test func networkListPrintsTheTableAndJSON() async throws {

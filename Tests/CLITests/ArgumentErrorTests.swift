@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestScheduling
 
 /// Bad arguments are refused by the CLI itself, before any request: each case points `--socket` at
 /// a path where no agent is, so a command that sent anything would say "no routed agent" instead.
-@Suite struct ArgumentErrorTests {
+@Suite(.blockingWork) struct ArgumentErrorTests {
     static let nowhere = "/tmp/routed-nowhere-\(UUID().uuidString.prefix(8)).sock"
 
     struct Case: Sendable, CustomTestStringConvertible {

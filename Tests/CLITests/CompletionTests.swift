@@ -1,10 +1,11 @@
 import RoutedTestKit
 import Foundation
 import Testing
+import TestScheduling
 
 /// `routed --generate-completion-script SHELL` offers the fixed values of `-o`, `--proto` and
 /// `policy default`, and asks the agent (through routed itself) for network names.
-@Suite struct CompletionTests {
+@Suite(.blockingWork) struct CompletionTests {
     @Test(arguments: ["bash", "zsh", "fish"])
     func scriptsCarryTheFixedValues(_ shell: String) throws {
         let result = try RoutedBinary.run(["--generate-completion-script", shell])

@@ -1,6 +1,7 @@
 import Foundation
 import InteropLab
 import Testing
+import TestScheduling
 
 /// contrib/gateway/{bird,frr}.conf, loaded as they ship by BIRD 2 and FRR in a lab namespace, peered
 /// with `routed bgp-speaker` (AS 64512) in a host namespace: the gateway lists its peers, accepts
@@ -8,7 +9,7 @@ import Testing
 /// sends the host a default route.
 ///
 ///     gw (192.0.2.1, AS 65000) gw0 <-> h0 h1 (192.0.2.11, AS 64512, routed bgp-speaker)
-@Suite(.serialized, .enabled(if: NamespaceLab.isAvailable, "needs root and ip netns"))
+@Suite(.blockingWork, .serialized, .enabled(if: NamespaceLab.isAvailable, "needs root and ip netns"))
 struct GatewayConfigTests {
     static let contrib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("contrib/gateway")

@@ -1,10 +1,11 @@
 import Testing
+import TestScheduling
 import Foundation
 import Datastore
 import IPAM
 
 /// `routed ipam show` against a real SQLite file made by the allocator.
-@Suite struct IPAMShowTests {
+@Suite(.blockingWork) struct IPAMShowTests {
     static var routed: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("routed").path
     }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestScheduling
 
 /// Every client command, pointed at a socket where no agent is, says so and how to fix it, and
 /// exits non-zero; the socket comes from --socket, else ROUTED_SOCKET.
-@Suite struct NoAgentTests {
+@Suite(.blockingWork) struct NoAgentTests {
     static let commands: [[String]] = [
         ["status"], ["status", "-o", "json"], ["routes"], ["routes", "--prefix", "10.244.0.0/26"],
         ["peer", "list"], ["peer", "add", "192.0.2.1,as=65000,import=default-route,rr-client"], ["peer", "del", "192.0.2.1"],

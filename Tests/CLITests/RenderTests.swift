@@ -2,9 +2,10 @@ import AgentAPI
 import Foundation
 import RoutedCLI
 import Testing
+import TestScheduling
 
 /// The text renderers: API values in, the exact text `routed` prints out.
-@Suite struct RenderTests {
+@Suite(.blockingWork) struct RenderTests {
     typealias S = RenderSamples
 
     @Test func statusShowsAgentHealthPeersAndBlocks() {

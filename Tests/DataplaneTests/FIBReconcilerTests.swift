@@ -2,11 +2,12 @@ import Dataplane
 import IPAddressing
 import RoutedTestKit
 import Testing
+import TestScheduling
 
 private func p(_ text: String) -> IPPrefix { IPPrefix(text)! }
 private func dev(_ prefix: String, _ name: String) -> FIBRoute { FIBRoute(prefix: p(prefix), target: .interface(name)) }
 
-@Suite("FIB reconciler against the fake dataplane")
+@Suite("FIB reconciler against the fake dataplane", .blockingWork)
 struct FIBReconcilerTests {
     @Test("the operations for each (desired, installed) pair", arguments: [
         (dev("10.0.0.1/32", "a"), nil, [FIBOperation.replace(dev("10.0.0.1/32", "a"))]),        // missing: add
@@ -104,7 +105,7 @@ struct FIBReconcilerTests {
     }
 }
 
-@Suite("Which kernel changes call for a resync")
+@Suite("Which kernel changes call for a resync", .blockingWork)
 struct KernelChangeTests {
     static let ours = dev("10.0.0.1/32", "a")
 

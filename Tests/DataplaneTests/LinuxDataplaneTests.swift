@@ -4,6 +4,7 @@ import IPAddressing
 import Netlink
 import RoutedTestKit
 import Testing
+import TestScheduling
 
 /// A host namespace with forwarding on and its loopback up, plus `containers` container
 /// namespaces, all fresh and deleted afterwards; `dataplane` manages the host namespace.
@@ -36,7 +37,7 @@ struct HostLab {
     }
 }
 
-@Suite("LinuxDataplane in fresh namespaces", .enabled(if: isRoot, "\(needsRoot)"), .serialized)
+@Suite("LinuxDataplane in fresh namespaces", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"), .serialized)
 struct LinuxDataplaneTests {
     @Test("two endpoints on one host ping each other through the /32 host routes")
     func twoEndpointsPing() throws {
@@ -142,7 +143,7 @@ struct LinuxDataplaneTests {
     }
 }
 
-@Suite("LinuxDataplane endpoints over IPv6", .enabled(if: isRoot, "\(needsRoot)"))
+@Suite("LinuxDataplane endpoints over IPv6", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"))
 struct LinuxDataplaneIPv6Tests {
     @Test("dual-stack endpoints reach each other over IPv6 /128 host routes and the fe80::1 gateway")
     func dualStackPing() throws {

@@ -4,8 +4,9 @@ import IPAddressing
 import Netlink
 import RoutedTestKit
 import Testing
+import TestScheduling
 
-@Suite("Two hosts joined by a veth, routes only, no NAT", .enabled(if: isRoot, "\(needsRoot)"), .serialized)
+@Suite("Two hosts joined by a veth, routes only, no NAT", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"), .serialized)
 struct TwoHostTests {
     @Test("container to container across two hosts keeps the containers' own source addresses")
     func containerToContainer() throws {

@@ -3,11 +3,12 @@ import Foundation
 import IPAM
 import IPAddressing
 import Testing
+import TestScheduling
 
 /// A helper process allocating against a SQLite file is killed with SIGKILL at arbitrary points;
 /// the next start repairs the store: nothing lost (every endpoint the helper reported keeps its
 /// address), nothing doubled, nothing leaked.
-@Suite(.serialized) struct CrashSafetyTests {
+@Suite(.blockingWork, .serialized) struct CrashSafetyTests {
     static var helper: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("routed-ipam-crash-helper")

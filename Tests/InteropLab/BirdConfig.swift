@@ -178,10 +178,12 @@ public struct BirdConfig: Sendable {
         }
     }
 
-    /// The configuration text; BIRD logs everything to `logFile`.
+    /// The configuration text; BIRD logs everything to `logFile`, stamped to the millisecond
+    /// (`BirdOutput.logTime` reads the stamps).
     public func render(logFile: String) -> String {
         var text = """
             log "\(logFile)" all;
+            timeformat log "%F %T.%3f";
             router id \(routerID);
             protocol device { scan time 10; }
 

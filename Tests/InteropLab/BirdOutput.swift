@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Parsers for `birdc` output (BIRD 2.0). Pure functions over text, tested on captured samples.
 public enum BirdOutput {
     /// One row of `birdc show protocols`.
@@ -36,6 +38,20 @@ public enum BirdOutput {
     }
 
     /// `Last error:` of `show protocols all NAME` (e.g. `Hold timer expired`), if any.
+    /// When BIRD logged the first line containing `message` at or after `after`, from the stamps of
+    /// `timeformat log "%F %T.%3f"` (`2026-12-08 02:40:01.123 <RMT> frr: Error: Hold timer expired`;
+    /// BIRD stamps in local time). An event's own time, however late a poller notices it.
+    public static func logTime(of message: String, in log: String, after: Date = .distantPast) -> Date? {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = .current
+        format.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        for line in log.split(separator: "\n") where line.contains(message) && line.count > 23 {
+            if let stamp = format.date(from: String(line.prefix(23))), stamp >= after.addingTimeInterval(-0.001) { return stamp }
+        }
+        return nil
+    }
+
     public static func lastError(_ text: String) -> String? {
         for line in text.split(separator: "\n") {
             let trimmed = line.trimming(" \t")

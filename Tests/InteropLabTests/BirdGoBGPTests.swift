@@ -1,9 +1,10 @@
 import InteropLab
 import Testing
+import TestScheduling
 
 /// BIRD (AS 4200000001, 4-octet) and GoBGP (AS 64513) over eBGP on one veth link. GoBGP is passive
 /// on port 1790, the way a speaker under test listens on a high port.
-@Suite(.lab(needs: BirdRouter.programs + GoBGPRouter.programs), .timeLimit(.minutes(1)))
+@Suite(.blockingWork, .lab(needs: BirdRouter.programs + GoBGPRouter.programs), .timeLimit(.minutes(1)))
 struct BirdGoBGPTests {
     @Test func eBGPSessionCarriesRoutesBothWaysAndSurvivesABirdCrash() async throws {
         let lab = try NamespaceLab(name: "bird-gobgp")

@@ -1,9 +1,10 @@
 import InteropLab
 import Testing
+import TestScheduling
 
 /// A configuration the daemon refuses is reported with the daemon's own message, and no daemon
 /// is left running.
-@Suite(.lab(needs: BirdRouter.programs + GoBGPRouter.programs))
+@Suite(.blockingWork, .lab(needs: BirdRouter.programs + GoBGPRouter.programs))
 struct DaemonConfigErrorTests {
     @Test func birdRefusesAnUnknownKeywordWithItsLineNumber() throws {
         let lab = try NamespaceLab(name: "bird-badconf")

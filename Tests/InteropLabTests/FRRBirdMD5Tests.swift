@@ -1,9 +1,10 @@
 import InteropLab
 import Testing
+import TestScheduling
 
 /// FRR and BIRD in one AS (iBGP, AS 64512) with TCP MD5 signatures (RFC 2385). FRR is passive on
 /// port 1179, so BIRD's connection (and its signature) is the one that counts.
-@Suite(.lab(needs: BirdRouter.programs + FRRRouter.programs), .timeLimit(.minutes(1)))
+@Suite(.blockingWork, .lab(needs: BirdRouter.programs + FRRRouter.programs), .timeLimit(.minutes(1)))
 struct FRRBirdMD5Tests {
     struct Pair {
         let lab: NamespaceLab

@@ -10,10 +10,3 @@ extension Trait where Self == ConditionTrait {
         }
     }
 }
-
-/// Elapsed time of `body`.
-func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
-    let start = ContinuousClock.now
-    let value = try await body()
-    return (value, ContinuousClock.now - start)
-}

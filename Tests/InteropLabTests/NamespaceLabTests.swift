@@ -1,9 +1,10 @@
 import Foundation
 import InteropLab
 import Testing
+import TestScheduling
 
 /// The lab itself: namespaces with per-run names, veth links, bounded commands, cleanup.
-@Suite(.lab()) struct NamespaceLabTests {
+@Suite(.blockingWork, .lab()) struct NamespaceLabTests {
     @Test func twoLabsNeverShareANamespacePrefix() throws {
         let one = try NamespaceLab(name: "one")
         defer { one.cleanup() }
@@ -115,7 +116,7 @@ func isAlive(_ pid: Int32) -> Bool {
 
 /// A lab whose test process died (here: a lab directory whose manifest names an owner that is
 /// not running) is removed by the next run, with its namespaces and their processes.
-@Suite(.lab()) struct StaleLabTests {
+@Suite(.blockingWork, .lab()) struct StaleLabTests {
     @Test func aDeadOwnersLabIsRemovedAndALiveOnesIsKept() throws {
         // A live lab of this process, which must survive the sweep.
         let live = try NamespaceLab(name: "live")

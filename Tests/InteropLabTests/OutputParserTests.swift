@@ -1,9 +1,11 @@
+import Foundation
 import InteropLab
 import Testing
+import TestScheduling
 
 /// The parsers read the daemons' real output (captured in `Samples`) into `LearnedRoute`s that
 /// compare equal across daemons. These run without root.
-@Suite struct OutputParserTests {
+@Suite(.blockingWork) struct OutputParserTests {
     @Test func birdProtocolRowsGiveTheBGPSessionState() {
         #expect(BirdOutput.protocolState(Samples.birdProtocols, name: "frr") == "Established")
         #expect(BirdOutput.protocolState(Samples.birdProtocols, name: "gobgp") == "Established")
@@ -24,6 +26,26 @@ import Testing
         let text = "frr        BGP        ---        start  12:40:57.977  Active\n  BGP state:          Active\n    Last error:       Hold timer expired\n"
         #expect(BirdOutput.lastError(text) == "Hold timer expired")
         #expect(BirdOutput.lastError(Samples.birdProtocols) == nil)
+    }
+
+    /// A log line's own stamp (`timeformat log "%F %T.%3f"`), the first one at or after a moment.
+    @Test func birdLogTimeOfAMessage() throws {
+        let log = """
+            2026-12-08 02:40:00.250 <INFO> frr: Error: Hold timer expired
+            2026-12-08 02:40:01.000 <TRACE> frr: State changed to start
+            2026-12-08 02:40:07.125 <RMT> frr: Error: Hold timer expired
+            short line Hold timer expired
+            """
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = .current
+        format.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        let cut = try #require(format.date(from: "2026-12-08 02:40:01.000"))
+        let first = try #require(BirdOutput.logTime(of: "frr: Error: Hold timer expired", in: log))
+        #expect(format.string(from: first) == "2026-12-08 02:40:00.250")
+        let afterCut = try #require(BirdOutput.logTime(of: "frr: Error: Hold timer expired", in: log, after: cut))
+        #expect(afterCut.timeIntervalSince(cut) == 6.125)
+        #expect(BirdOutput.logTime(of: "Graceful restart done", in: log) == nil)
     }
 
     @Test func birdRoutesIncludingASecondPathToTheSamePrefix() throws {
@@ -89,7 +111,7 @@ import Testing
 
 /// The config builders produce what the daemons accept (checked against the daemons in the lab
 /// tests); here, the lines that carry the options.
-@Suite struct ConfigBuilderTests {
+@Suite(.blockingWork) struct ConfigBuilderTests {
     @Test func birdProtocolAndStaticRoutes() {
         let text = BirdConfig(
             routerID: "10.0.0.1",
@@ -101,7 +123,7 @@ import Testing
                                  med: 7, asPathPrepend: [65001, 65002])]
         ).render(logFile: "/tmp/x.log")
         for line in [
-            #"log "/tmp/x.log" all;"#, "router id 10.0.0.1;", "local 10.0.0.1 as 64512;", "neighbor 10.0.0.2 port 1790 as 64512;",
+            #"log "/tmp/x.log" all;"#, #"timeformat log "%F %T.%3f";"#, "router id 10.0.0.1;", "local 10.0.0.1 as 64512;", "neighbor 10.0.0.2 port 1790 as 64512;",
             #"password "pw";"#, "hold time 6;", "direct;", "check link off;", "graceful restart off;",
             "ipv4 { import all; export where net ~ [ 10.0.0.0/8+ ]; };",
             "ipv6 { import all; export all; next hop address fd00::1; };",

@@ -1,9 +1,10 @@
 import Testing
+import TestScheduling
 import Foundation
 import InteropLab
 
 /// routed's speaker against BIRD 2 (Debian's bird2), in namespaces.
-@Suite(.serialized, .enabled(if: interopAvailable, interopSkipReason))
+@Suite(.blockingWork, .serialized, .enabled(if: interopAvailable, interopSkipReason))
 struct BIRDInteropTests {
     /// eBGP with MD5, BIRD in 4-octet AS 4200000001: routes both ways, IPv4 and IPv6, withdrawals
     /// both ways, a cut link noticed by the hold timer and recovered, BIRD killed and restarted.

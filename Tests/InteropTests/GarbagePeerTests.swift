@@ -1,10 +1,11 @@
 import Testing
+import TestScheduling
 import Foundation
 import InteropLab
 
 /// A configured peer that sends garbage gets the right NOTIFICATION, and routed keeps serving its
 /// other peer (BIRD) meanwhile.
-@Suite(.serialized, .enabled(if: interopAvailable, interopSkipReason))
+@Suite(.blockingWork, .serialized, .enabled(if: interopAvailable, interopSkipReason))
 struct GarbagePeerTests {
     @Test func garbageGetsAHeaderErrorAndTheOtherPeerStaysUp() async throws {
         let net = try PeerLink("garbage")

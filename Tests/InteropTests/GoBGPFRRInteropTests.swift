@@ -1,9 +1,10 @@
 import Testing
+import TestScheduling
 import Foundation
 import InteropLab
 
 /// routed's speaker against GoBGP 3.10 and FRR 8.4 (Debian's packages), in namespaces.
-@Suite(.serialized, .enabled(if: interopAvailable, interopSkipReason))
+@Suite(.blockingWork, .serialized, .enabled(if: interopAvailable, interopSkipReason))
 struct GoBGPFRRInteropTests {
     /// eBGP with MD5 to GoBGP, IPv4 and IPv6; GoBGP's announcements and withdrawals reach routed.
     @Test func gobgpEBGPWithMD5() async throws {

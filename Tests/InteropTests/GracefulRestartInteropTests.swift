@@ -1,9 +1,10 @@
 import Testing
+import TestScheduling
 import Foundation
 import InteropLab
 
 /// Graceful restart (RFC 4724) with routed as the restarting speaker and BIRD 2 as the receiving one.
-@Suite(.serialized, .enabled(if: interopAvailable, interopSkipReason))
+@Suite(.blockingWork, .serialized, .enabled(if: interopAvailable, interopSkipReason))
 struct GracefulRestartInteropTests {
     /// routed is killed (SIGKILL: no NOTIFICATION) and started again with the Restart State bit.
     /// BIRD keeps routed's route, marked stale, in its table and in its namespace's kernel table the

@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Foundation
 import InteropLab
 
@@ -29,7 +30,7 @@ struct Star {
 }
 
 /// Route reflection (RFC 4456) between routed and BIRD 2, both ways round.
-@Suite(.serialized, .enabled(if: interopAvailable, interopSkipReason))
+@Suite(.blockingWork, .serialized, .enabled(if: interopAvailable, interopSkipReason))
 struct RouteReflectionInteropTests {
     /// routed reflects: BIRD `a` is its client, BIRD `b` an ordinary iBGP peer. A client's route
     /// reaches the non-client with ORIGINATOR_ID and CLUSTER_LIST; the non-client's reaches the client.

@@ -1,10 +1,11 @@
 import Testing
+import TestScheduling
 import Foundation
 import InteropLab
 
 /// The rest of the interop matrix: each daemon in the session kind the other suites do not cover,
 /// and TCP MD5 refused with a wrong password.
-@Suite(.serialized, .enabled(if: interopAvailable, interopSkipReason))
+@Suite(.blockingWork, .serialized, .enabled(if: interopAvailable, interopSkipReason))
 struct SessionMatrixTests {
     /// GoBGP over iBGP without a password: Established, a route each way.
     @Test func gobgpIBGP() async throws {

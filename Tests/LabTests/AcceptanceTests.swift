@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import Testing
+import TestScheduling
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ import Glibc
 /// per host sharing one SQLite file, and workloads a1 (lamp), a2 (lnmp) on h1, b1 (lamp), b2 (lnmp)
 /// on h2, c1 (lamp) on h3. Every kernel change happens inside the lab's namespaces (rl-eNNNNN-*),
 /// removed by `down` on every exit path.
-@Suite("routed lab: end-to-end acceptance",
+@Suite("routed lab: end-to-end acceptance", .blockingWork,
        .enabled(if: Lab.unavailableReason() == nil && Shell.which("tcpdump") != nil, "needs root, iproute2, bird2 and tcpdump"), .serialized)
 struct AcceptanceTests {
     static var routed: String {
@@ -205,7 +206,7 @@ struct AcceptanceTests {
 
 /// `routed lab down` after `routed lab up` was killed half-way (SIGKILL, mid-build): the state
 /// file, written before each step, is enough to remove everything.
-@Suite("routed lab: down after a crash", .enabled(if: Lab.unavailableReason() == nil, "needs root, iproute2 and bird2"), .serialized)
+@Suite("routed lab: down after a crash", .blockingWork, .enabled(if: Lab.unavailableReason() == nil, "needs root, iproute2 and bird2"), .serialized)
 struct CrashCleanupTests {
     @Test("kill -9 of `routed lab up` at several points, then `routed lab down`: no namespace, process or file is left", arguments: [0.2, 0.6, 1.0])
     func downAfterCrash(after seconds: Double) async throws {

@@ -1,9 +1,10 @@
 import Lab
 import Testing
+import TestScheduling
 
 /// The pieces of `routed-lab-bench` that decide its figures: the echo packets it sends and
 /// accepts, and the percentiles it quotes.
-@Suite("Lab benchmark: echo packets and percentiles")
+@Suite("Lab benchmark: echo packets and percentiles", .blockingWork)
 struct BenchmarkMathTests {
     @Test("an echo request is type 8, code 0, the checksum, identifier and sequence, then the payload")
     func request() {

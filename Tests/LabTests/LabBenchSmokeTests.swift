@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import Testing
+import TestScheduling
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ import Glibc
 /// `routed-lab-bench` at a tiny size, so the command BENCHMARKS.md quotes keeps working: every
 /// section produces its table, every endpoint answers its probes, and the lab is gone afterwards.
 /// (The figures of a debug build on a busy CI machine mean nothing; only completeness is checked.)
-@Suite("routed-lab-bench at a tiny size",
+@Suite("routed-lab-bench at a tiny size", .blockingWork,
        .enabled(if: Lab.unavailableReason() == nil && Shell.which("iperf3") != nil, "needs root, iproute2, bird2 and iperf3"))
 struct LabBenchSmokeTests {
     static var bench: String {

@@ -1,9 +1,10 @@
 import Foundation
 import Lab
 import Testing
+import TestScheduling
 
 /// `routed lab up`'s options: refused before anything is made, with the fix in the message.
-@Suite("Lab options and plan")
+@Suite("Lab options and plan", .blockingWork)
 struct LabSpecTests {
     @Test("workloads parse as NAME:NETWORK@HOST", arguments: [
         ("a1:lamp@1", "a1", "lamp", 1),

@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import Testing
+import TestScheduling
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ import Glibc
 /// `routed lab up --gateway-rr --datastore etcd`, run as a user runs it (the `routed` binary):
 /// the gateway is BIRD as iBGP route reflector (AS 64512), the hosts its clients with one peer
 /// each, the datastore a lab etcd in its own namespace; `status` shows it, `down` removes it.
-@Suite("routed lab: route reflector and etcd",
+@Suite("routed lab: route reflector and etcd", .blockingWork,
        .enabled(if: Lab.unavailableReason(datastore: .etcd) == nil, "needs root, iproute2, bird2 and etcd-server"), .serialized)
 struct ReflectorEtcdTests {
     func routed(_ args: [String]) throws -> CommandResult {

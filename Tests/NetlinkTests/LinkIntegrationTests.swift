@@ -3,8 +3,9 @@ import IPAddressing
 @testable import Netlink
 import RoutedTestKit
 import Testing
+import TestScheduling
 
-@Suite("Links, addresses, neighbours and sysctls in fresh namespaces", .enabled(if: isRoot, "\(needsRoot)"), .serialized)
+@Suite("Links, addresses, neighbours and sysctls in fresh namespaces", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"), .serialized)
 struct LinkIntegrationTests {
     @Test("a veth peer is created directly in the target namespace and never appears here")
     func vethPeerInOtherNamespace() throws {
@@ -155,7 +156,7 @@ func readLink(_ path: String) throws -> [UInt8] {
     return Array(buffer[0..<n])
 }
 
-@Suite("Namespace threads", .enabled(if: isRoot, "\(needsRoot)"))
+@Suite("Namespace threads", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"))
 struct NamespaceThreadTests {
     @Test("work runs on one thread inside the namespace; a nested run does not deadlock; errors come back")
     func runsInside() throws {

@@ -3,8 +3,9 @@ import IPAddressing
 @testable import Netlink
 import RoutedTestKit
 import Testing
+import TestScheduling
 
-@Suite("Change notifications (ip monitor) in fresh namespaces", .enabled(if: isRoot, "\(needsRoot)"), .serialized)
+@Suite("Change notifications (ip monitor) in fresh namespaces", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"), .serialized)
 struct NotificationIntegrationTests {
     /// Collects events until `until` returns true, for at most `seconds`.
     static func collect(_ monitor: NetlinkSocket, seconds: Int, until: ([NetlinkEvent]) -> Bool) throws -> [NetlinkEvent] {

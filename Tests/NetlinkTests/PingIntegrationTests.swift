@@ -2,8 +2,9 @@ import IPAddressing
 @testable import Netlink
 import RoutedTestKit
 import Testing
+import TestScheduling
 
-@Suite("Traffic between namespaces configured only through Netlink", .enabled(if: isRoot, "\(needsRoot)"))
+@Suite("Traffic between namespaces configured only through Netlink", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"))
 struct PingIntegrationTests {
     @Test("two namespaces joined by a veth ping each other over /32 addresses and onlink host routes")
     func pingAcrossVeth() throws {

@@ -3,8 +3,9 @@ import IPAddressing
 @testable import Netlink
 import RoutedTestKit
 import Testing
+import TestScheduling
 
-@Suite("Routes over rtnetlink in fresh namespaces", .enabled(if: isRoot, "\(needsRoot)"), .serialized)
+@Suite("Routes over rtnetlink in fresh namespaces", .blockingWork, .enabled(if: isRoot, "\(needsRoot)"), .serialized)
 struct RouteIntegrationTests {
     @Test("a /32 host route with routed's protocol: add, dump, replace, delete")
     func hostRouteLifecycle() throws {

@@ -1,6 +1,7 @@
 import IPAddressing
 @testable import Netlink
 import Testing
+import TestScheduling
 
 /// The exact bytes a request encodes to (sequence 1, port 0).
 func encoded(_ request: NetlinkRequest) throws -> [UInt8] {
@@ -20,7 +21,7 @@ func messages(in bytes: [UInt8]) throws -> [(type: UInt16, flags: UInt16, sequen
     return found
 }
 
-@Suite("rtnetlink encoding and parsing (no kernel)")
+@Suite("rtnetlink encoding and parsing (no kernel)", .blockingWork)
 struct WireTests {
     @Test("ip route add 10.0.0.1/32 dev #2 proto 201 scope link: the exact bytes")
     func hostRouteBytes() throws {

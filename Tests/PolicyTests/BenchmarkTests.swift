@@ -1,11 +1,12 @@
 import Testing
+import TestScheduling
 import Foundation
 import Policy
 import IPAddressing
 
 /// The scale: 10,000 endpoints in 1,000 networks with 1,000 policies. Prints timings;
 /// run with `ROUTED_BENCH=1 swift test --filter BenchmarkTests` (root for the nft part).
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["ROUTED_BENCH"] == "1", "set ROUTED_BENCH=1 to run the benchmark"))
+@Suite(.blockingWork, .enabled(if: ProcessInfo.processInfo.environment["ROUTED_BENCH"] == "1", "set ROUTED_BENCH=1 to run the benchmark"))
 struct BenchmarkTests {
     static func scale(strayOn: Int? = nil, extraPolicy: Bool = false,
                       lab: ((inout PolicyBook, inout Memberships, inout [LocalEndpoint]) throws -> Void)? = nil) throws -> (PolicyBook, Ruleset) {

@@ -1,9 +1,10 @@
 import Testing
+import TestScheduling
 import Policy
 import IPAddressing
 
 /// Incremental updates touch only the objects and elements that changed.
-@Suite struct DiffTests {
+@Suite(.blockingWork) struct DiffTests {
     static func memberships(_ book: PolicyBook, stray: Bool = false) throws -> Memberships {
         var m = Memberships()
         for i in 0..<50 {
@@ -104,7 +105,7 @@ import IPAddressing
     }
 }
 
-@Suite struct PolicyIDTests {
+@Suite(.blockingWork) struct PolicyIDTests {
     @Test func idsAreNeverReused() throws {
         var b = try PolicyBook.make(["deny lamp lnmp"])
         try b.remove(PolicyID(rawValue: 1))

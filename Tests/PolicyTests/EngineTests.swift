@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Foundation
 import Netlink
 import Policy
@@ -8,7 +9,7 @@ import IPAddressing
 /// The agent's entry point: after every incremental change the engine's table is exactly what a
 /// full compile of its inputs gives — in memory and in the kernel — and a refused change
 /// changes nothing.
-@Suite(.serialized, .enabled(if: canUseNamespaces, "needs root, ip and nft: skipped"))
+@Suite(.blockingWork, .serialized, .enabled(if: canUseNamespaces, "needs root, ip and nft: skipped"))
 struct EngineTests {
     static func start() throws -> (PolicyBook, Memberships, [LocalEndpoint]) {
         let book = try PolicyBook.make(["deny lamp lnmp", "allow lamp lnmp --proto tcp --port 8080-8089 --log", "deny web lamp --proto udp"])

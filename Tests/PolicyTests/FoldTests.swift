@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Netlink
 import Policy
 import PolicyKernel
@@ -7,7 +8,7 @@ import IPAddressing
 /// A policy folded into a small source's destination rules: the rule holds the policy's counter,
 /// log and verdict and names the policy in its comment; chain `pN` exists only while a map
 /// element or a pair chain still sends packets to it; the hits are summed per policy.
-@Suite struct FoldTests {
+@Suite(.blockingWork) struct FoldTests {
     static func model(inlineLimit: Int = LayoutBuilder.defaultInlineLimit) throws -> (PolicyBook, TableLayout) {
         let book = try PolicyBook.make(networks: ["lamp", "lnmp", "web", "db"], ["deny lamp lnmp", "allow lamp lnmp --proto tcp --port 80 --log", "deny web db"])
         var m = Memberships()

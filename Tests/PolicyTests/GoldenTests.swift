@@ -1,10 +1,11 @@
 import Testing
+import TestScheduling
 import Foundation
 import Policy
 
 /// The nft text of representative models, kept in `Fixtures/nft/`. A change to the rendering
 /// shows up as a diff of these files; regenerate with `ROUTED_UPDATE_GOLDEN=1 swift test --filter GoldenTests`.
-@Suite struct GoldenTests {
+@Suite(.blockingWork) struct GoldenTests {
     static let fixtures = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/nft")
@@ -23,7 +24,7 @@ import Policy
 }
 
 /// Policies round-trip through Codable unchanged: what the datastore stores.
-@Suite struct CodableTests {
+@Suite(.blockingWork) struct CodableTests {
     @Test func bookRoundTripsThroughJSON() throws {
         var book = try PolicyBook.make(["deny lamp lnmp", "allow lamp lnmp --proto tcp --port 8000-8080 --one-way --log",
                                         "deny world lamp --proto icmp"], default: .deny)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestScheduling
 import Netlink
 import Policy
 import PolicyKernel
@@ -8,7 +9,7 @@ import IPAddressing
 /// Table `inet routed` programmed through libnftnl (one netlink batch), read back with nft 1.0.6:
 /// `nft list ruleset` and `nft list table inet routed` succeed and print exactly what `nft -f`
 /// of the text form gives (the rule shape was chosen for that: ARCHITECTURE.md).
-@Suite(.serialized, .enabled(if: canUseNamespaces, "needs root, ip and nft: skipped"))
+@Suite(.blockingWork, .serialized, .enabled(if: canUseNamespaces, "needs root, ip and nft: skipped"))
 struct LibnftnlKernelTests {
     static func sample(stray: Bool = false, extraPolicy: Bool = false) throws -> (PolicyBook, Ruleset) {
         var book = try PolicyBook.make(["deny lamp lnmp", "allow lamp lnmp --proto tcp --port 8080-8089 --log", "deny web lamp --proto udp"])

@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Netlink
 import Policy
 import PolicyKernel
@@ -6,7 +7,7 @@ import IPAddressing
 
 /// How layout elements are laid out in kernel bytes (the bytes nft writes for the same text,
 /// `nft --debug=netlink`), and how a batch is cut into messages.
-struct LibnftnlLayoutTests {
+@Suite(.blockingWork) struct LibnftnlLayoutTests {
     @Test func anAddressIntervalIsAStartAndAnEndElement() {
         let e = RoutedSets.elements(.address4(first: 0x0A42_0000, last: 0x0A42_00FF, .chain("from-6bf0ef3b")))
         #expect(e == [

@@ -1,8 +1,9 @@
 import Testing
+import TestScheduling
 import Policy
 
 /// `routed policy list`: the policies with the hits their chains counted.
-@Suite struct ListingTests {
+@Suite(.blockingWork) struct ListingTests {
     @Test func countersAreReadFromTheNftListing() {
         let listing = """
         table inet routed {

@@ -1,8 +1,9 @@
 import Testing
+import TestScheduling
 import Policy
 import IPAddressing
 
-@Suite struct MembershipTests {
+@Suite(.blockingWork) struct MembershipTests {
     static func ruleset() throws -> (PolicyBook, Ruleset) {
         let book = try PolicyBook.make([])
         var m = Memberships()

@@ -1,10 +1,11 @@
 import Testing
+import TestScheduling
 import Foundation
 import Policy
 import IPAddressing
 
 /// The rendered text against the real `nft` and kernel, inside namespaces this test creates.
-@Suite(.enabled(if: canUseNamespaces, "needs root, ip and nft: skipped (run as root to check the nft text against the kernel)"))
+@Suite(.blockingWork, .enabled(if: canUseNamespaces, "needs root, ip and nft: skipped (run as root to check the nft text against the kernel)"))
 struct NFTKernelTests {
     /// A representative model: v4 and v6 memberships with a stray /32, endpoints, every level of
     /// policy, a log, one-way, pseudo-networks, default deny.
@@ -107,7 +108,7 @@ struct NFTKernelTests {
 /// What `nft list table inet routed` prints after loading the representative model, kept in
 /// `Fixtures/nft/representative.list` (blocks and set elements sorted, counters zeroed: the
 /// kernel's hash-set order is seeded per set).
-@Suite(.enabled(if: canUseNamespaces, "needs root, ip and nft: skipped"))
+@Suite(.blockingWork, .enabled(if: canUseNamespaces, "needs root, ip and nft: skipped"))
 struct NFTListingGoldenTests {
     @Test(arguments: ["representative", "empty"])
     func listingMatchesTheFixture(name: String) throws {

@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Netlink
 import Policy
 import PolicyKernel
@@ -7,7 +8,7 @@ import IPAddressing
 /// Rules are written straight into the batch with libmnl; the bytes are exactly what libnftnl
 /// builds for the same rule (a rule object, an object per expression), for every kind of
 /// expression and every rule the layout makes.
-@Suite struct NFTRuleEncodingTests {
+@Suite(.blockingWork) struct NFTRuleEncodingTests {
     static let r0 = NFTRegister.reg32(0), r1 = NFTRegister.reg32(1)
 
     static func direct(_ x: [NFTExpression], comment: String?) throws -> [UInt8] {
@@ -82,7 +83,7 @@ import IPAddressing
 
 /// Elements written in place (the full load's path) are the bytes of the same elements built
 /// as `NFTElement`s, cut into the same messages.
-@Suite struct NFTElementWriterTests {
+@Suite(.blockingWork) struct NFTElementWriterTests {
     static func both(_ set: String, _ els: [LayoutElement], setID: UInt32? = 3) throws -> ([[UInt8]], [[UInt8]]) {
         let inPlace = NFTBatch(family: .inet, table: "routed", firstSequence: 1)
         try inPlace.addElements(set: set, setID: setID) { w in for e in els { RoutedSets.write(e, &w) } }

@@ -1,7 +1,8 @@
 import Testing
+import TestScheduling
 import Policy
 
-@Suite struct NetworkNameAndIDTests {
+@Suite(.blockingWork) struct NetworkNameAndIDTests {
     /// FNV-1a 32-bit reference values (draft-eastlake-fnv test vectors).
     @Test(arguments: [("", UInt32(0x811C_9DC5)), ("a", 0xE40C_292C), ("foobar", 0xBF9C_F968)])
     func fnv1aMatchesReferenceVectors(text: String, hash: UInt32) {

@@ -1,8 +1,9 @@
 import Testing
+import TestScheduling
 import Policy
 
 /// Bad input gets a typed error with a clear message and changes nothing.
-@Suite struct PolicyBookTests {
+@Suite(.blockingWork) struct PolicyBookTests {
     static func book() throws -> PolicyBook {
         var b = PolicyBook()
         try b.createNetwork("lamp")

@@ -1,8 +1,9 @@
 import Testing
+import TestScheduling
 import Policy
 
 /// The precedence rules of `PolicyCompiler`, as a table: policies, a first packet, the decision.
-@Suite struct PrecedenceTests {
+@Suite(.blockingWork) struct PrecedenceTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var policies: [String]
         var defaultAction: PolicyAction = .allow

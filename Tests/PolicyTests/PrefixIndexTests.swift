@@ -1,9 +1,10 @@
 import Testing
+import TestScheduling
 import Policy
 import IPAddressing
 
 /// Re-partitioning only under a changed prefix gives exactly the intervals of a full compile.
-@Suite struct PrefixIndexTests {
+@Suite(.blockingWork) struct PrefixIndexTests {
     /// A small deterministic generator (xorshift), so a failure replays.
     struct Seeded { var s: UInt64; mutating func next(_ n: Int) -> Int { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return Int(s % UInt64(n)) } }
 

@@ -1,4 +1,5 @@
 import Testing
+import TestScheduling
 import Foundation
 import Policy
 
@@ -18,7 +19,7 @@ enum ProgrammingPath: String, CaseIterable, Sendable, CustomTestStringConvertibl
 }
 
 /// Real packets through the ruleset, programmed each way, in namespaces this test creates.
-@Suite(.serialized, .enabled(if: canRunTraffic,
+@Suite(.blockingWork, .serialized, .enabled(if: canRunTraffic,
     "needs root, ip, nft, ping and nc (apt-get install iputils-ping netcat-openbsd nftables): skipped"))
 struct TrafficTests {
     @Test(arguments: ProgrammingPath.allCases)
