@@ -95,6 +95,8 @@ stop() {
 # happens in the forked child, after the parent may already be reading the file.
 fresh() { : > "$1"; }
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# cpu PID: seconds the process (all its threads) has run on a CPU, from /proc/PID/schedstat (ns).
+cpu() { local t=0 ns; for f in /proc/"$1"/task/*/schedstat; do read -r ns _ < "$f" && t=$((t + ns)); done; python3 -c "print($t / 1e9)"; }
 # wait_for DESCRIPTION SECONDS COMMAND...: poll every 10 ms until COMMAND succeeds.
 wait_for() {
     local what=$1 limit=$2; shift 2
@@ -208,6 +210,7 @@ measure() {
     local pid=$RPID
     sleep 0.5
     local rss0; rss0=$(kib "$pid" VmRSS)
+    local cpu0; cpu0=$(cpu "$pid")
     fresh "$RUN/load.out"
     ip netns exec "$NS_L" $SENDER_CPU "$ROUTED" bgp-load --peer $A_D --as 65001 --router-id $A_L --local $A_L \
         --prefixes "$N" --start "10.0.0.0/$length" --hold 600 > "$RUN/load.out" 2> "$RUN/load.err" &
@@ -223,6 +226,9 @@ measure() {
     done
     [[ -n $done_at ]] || { echo "$who /$length: only ${count:-0} of $N prefixes after 300 s" >&2; stop "$lpid"; stop "$pid"; return 1; }
     [[ $who == routed ]] && done_at=$(done_wall_routed)
+    # The receiver's CPU time for the load (polling included): with the wall time it says whether
+    # the receiver worked all along or waited for the sender.
+    echo "# $who /$length: receiver CPU $(python3 -c "print(f'{$(cpu "$pid") - $cpu0:.3f}')") s for the load" >&2
     sleep 0.5   # let the heap settle before reading it
     local hwm rss1
     hwm=$(kib "$pid" VmHWM); rss1=$(kib "$pid" VmRSS)
@@ -243,6 +249,7 @@ sys.stdout.write("".join(f"{ipaddress.IPv4Address(base + i * step)}/{length}\n" 
 EOF
     start_bird
     local bpid=$RPID
+    local cpu0; cpu0=$(cpu "$bpid")
     fresh "$RUN/adv.out"
     ip netns exec "$NS_L" $SENDER_CPU "$ROUTED" bgp-speaker --as 65001 --router-id $A_L --peer "$A_D,as=65000,local=$A_L" \
         --originate-file "$RUN/originate.txt" --no-route-events --no-rib-events > "$RUN/adv.out" 2> "$RUN/adv.err" &
@@ -255,6 +262,7 @@ EOF
         if [[ ${count:-0} -ge $N ]]; then done_at=$(now); break; fi
         sleep 0.005
     done
+    echo "# advertise /$length: BIRD CPU $(python3 -c "print(f'{$(cpu "$bpid") - $cpu0:.3f}')") s for the load" >&2
     stop "$spid"
     stop "$bpid"
     [[ -n $done_at ]] || { echo "advertise /$length: BIRD has ${count:-0} of $N after 300 s" >&2; return 1; }

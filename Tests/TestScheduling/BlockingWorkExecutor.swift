@@ -10,9 +10,11 @@ import Foundation
 ///
 /// Threads stay once made (idle ones wait for the next job).
 public final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
-    /// The executor of `.blockingWork` suites: eight threads, four times what the cooperative pool
-    /// of this two-core machine gave all the tests together, and the pool stays free for the rest.
-    public static let shared = BlockingWorkExecutor(maximumThreads: 8)
+    /// The executor of `.blockingWork` suites: four threads, twice what the cooperative pool of this
+    /// two-core machine gave all the tests together, and the pool stays free for the rest. Eight
+    /// made the suite faster (118 s) but put so many namespaces in the kernel at once that an
+    /// `ip link set lo up` once waited over a minute for the RTNL lock.
+    public static let shared = BlockingWorkExecutor(maximumThreads: 4)
 
     /// Whether the calling thread is one of an executor's workers.
     public static var isWorkerThread: Bool { Thread.current.threadDictionary[workerKey] != nil }
