@@ -156,6 +156,21 @@ struct AgentWiringTests {
         #expect(r.speaker.originated.map(\.prefix) == [Self.prefix("10.244.0.0/26")])
     }
 
+    /// The agent's clock counts whole seconds: a block empty since second 10 may have been empty
+    /// since 10.9, so at second 13 only 2.1 s have surely passed.
+    @Test("the release grace counts only whole seconds that surely passed", arguments: [
+        // (empty since, now, grace, released)
+        (Int64(10), Int64(10), 0, true),    // no grace: at once
+        (10, 12, 3, false),
+        (10, 13, 3, false),                 // 3 on the clock, perhaps 2.1 s in fact
+        (10, 14, 3, true),                  // at least 3.0 s
+        (10, 310, 300, false),
+        (10, 311, 300, true),
+    ])
+    func releaseGrace(since: Int64, now: Int64, grace: Int, released: Bool) {
+        #expect(Agent.graceHasPassed(since: since, now: now, grace: grace) == released)
+    }
+
     @Test("deleting an endpoint removes its veth and /32 and withdraws nothing else")
     func deleteEndpoint() async throws {
         let r = try await Self.rig()

@@ -37,21 +37,28 @@ public enum BirdOutput {
         return row.info.split(separator: " ").first.map(String.init) ?? row.state
     }
 
-    /// `Last error:` of `show protocols all NAME` (e.g. `Hold timer expired`), if any.
     /// When BIRD logged the first line containing `message` at or after `after`, from the stamps of
-    /// `timeformat log "%F %T.%3f"` (`2026-12-08 02:40:01.123 <RMT> frr: Error: Hold timer expired`;
-    /// BIRD stamps in local time). An event's own time, however late a poller notices it.
+    /// `timeformat log "%F %T.%3f"` (`2026-12-08 02:40:01.123 <RMT> frr: Error: Hold timer expired`).
+    /// An event's own time, however late a poller notices it. A stamp is cut to the millisecond, so
+    /// an event in the same millisecond as `after` may read up to 1 ms before it and still counts.
     public static func logTime(of message: String, in log: String, after: Date = .distantPast) -> Date? {
-        let format = DateFormatter()
-        format.locale = Locale(identifier: "en_US_POSIX")
-        format.timeZone = .current
-        format.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
-        for line in log.split(separator: "\n") where line.contains(message) && line.count > 23 {
-            if let stamp = format.date(from: String(line.prefix(23))), stamp >= after.addingTimeInterval(-0.001) { return stamp }
+        for line in log.split(separator: "\n") where line.contains(message) {
+            if let stamp = logStamp(line.prefix(23)), stamp >= after.addingTimeInterval(-0.001) { return stamp }
         }
         return nil
     }
 
+    /// A log stamp of `timeformat log "%F %T.%3f"` (`2026-12-08 02:40:01.123`), in local time as
+    /// BIRD writes it.
+    public static func logStamp(_ text: some StringProtocol) -> Date? {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = .current
+        format.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        return text.count == 23 ? format.date(from: String(text)) : nil
+    }
+
+    /// `Last error:` of `show protocols all NAME` (e.g. `Hold timer expired`), if any.
     public static func lastError(_ text: String) -> String? {
         for line in text.split(separator: "\n") {
             let trimmed = line.trimming(" \t")

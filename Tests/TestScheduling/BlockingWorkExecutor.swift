@@ -27,7 +27,7 @@ public final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
     private var idle = 0
     private var threads = 0
 
-    public init(maximumThreads: Int = 256) {
+    public init(maximumThreads: Int) {
         self.maximumThreads = maximumThreads
     }
 

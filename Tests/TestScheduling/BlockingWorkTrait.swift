@@ -1,6 +1,6 @@
 public import Testing
 
-/// `@Suite(.blockingWork)`: the suite's tests (and the tasks they start) run on
+/// `@Suite(.blockingWork)`: the suite's tests (and their child tasks) run on
 /// `BlockingWorkExecutor` instead of Swift's cooperative pool, so a test that blocks its thread
 /// (a child process, a namespace thread, a polling sleep) cannot starve the tests running beside
 /// it. Actors the test calls keep their own isolation; nonisolated async code and default actors
@@ -22,4 +22,3 @@ extension Trait where Self == BlockingWorkTrait {
     /// Runs on threads of its own, not on Swift's cooperative pool (see `BlockingWorkTrait`).
     public static var blockingWork: Self { Self() }
 }
-

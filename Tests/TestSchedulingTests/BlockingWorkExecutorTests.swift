@@ -9,8 +9,8 @@ import TestScheduling
     /// the rest forever; here each gets a thread and all eight pass the barrier.
     @Test func tasksThatBlockTheirThreadsStillAllRun() async throws {
         let executor = BlockingWorkExecutor(maximumThreads: 64)
-        let barrier = Barrier(parties: 8)
         let tasks = 8
+        let barrier = Barrier(parties: tasks)
         let passed = await withTaskExecutorPreference(executor) {
             await withTaskGroup(of: Bool.self) { group in
                 for _ in 0..<tasks { group.addTask { barrier.arriveAndWait(seconds: 20) } }
@@ -22,17 +22,21 @@ import TestScheduling
         #expect(executor.threadCount <= 64)
     }
 
-    /// Past the bound, jobs queue for the threads there are instead of making more.
+    /// Past the bound, jobs queue for the threads there are instead of making more: never more
+    /// than two run at once, every one on a worker, and the two workers are all there are.
     @Test func theThreadBoundHolds() async {
         let executor = BlockingWorkExecutor(maximumThreads: 2)
-        let sum = await withTaskExecutorPreference(executor) {
-            await withTaskGroup(of: Int.self) { group in
-                for i in 0..<50 { group.addTask { usleep(1_000); return i } }
-                return await group.reduce(0, +)
+        let running = Concurrency()
+        let results = await withTaskExecutorPreference(executor) {
+            await withTaskGroup(of: (Int, Bool).self) { group in
+                for i in 0..<50 { group.addTask { running.during { usleep(1_000) }; return (i, onWorkerThread()) } }
+                return await group.reduce(into: [(Int, Bool)]()) { $0.append($1) }
             }
         }
-        #expect(sum == (0..<50).reduce(0, +))
-        #expect(executor.threadCount <= 2)
+        #expect(results.map(\.0).sorted() == Array(0..<50))
+        #expect(results.allSatisfy { $0.1 }, "a job ran off the executor's threads")
+        #expect(running.peak <= 2, "\(running.peak) jobs ran at once on a two-thread executor")
+        #expect(executor.threadCount == 2)
     }
 
     /// A suite with the trait runs its tests on the executor's threads.
@@ -46,6 +50,19 @@ import TestScheduling
 
 /// Synchronous: `Thread.current` is not read from async code.
 func onWorkerThread() -> Bool { BlockingWorkExecutor.isWorkerThread }
+
+/// How many callers are inside `during` at once, and the most there were.
+final class Concurrency: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = 0
+    private(set) var peak = 0
+
+    func during(_ body: () -> Void) {
+        lock.lock(); now += 1; peak = max(peak, now); lock.unlock()
+        body()
+        lock.lock(); now -= 1; lock.unlock()
+    }
+}
 
 /// A thread barrier: each caller blocks its thread until `parties` callers have arrived.
 final class Barrier: @unchecked Sendable {

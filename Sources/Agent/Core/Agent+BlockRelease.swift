@@ -22,7 +22,7 @@ extension Agent {
             guard b.isEmpty, b.reservedCount == 0 else { emptySince[b.cidr] = nil; continue }
             let since = emptySince[b.cidr] ?? now
             emptySince[b.cidr] = since
-            guard now - since >= Int64(configuration.blockReleaseGrace) else { continue }
+            guard Self.graceHasPassed(since: since, now: now, grace: configuration.blockReleaseGrace) else { continue }
             do {
                 guard try await store.deleteBlock(b.cidr, revision: b.revision) else { continue }   // changed meanwhile
             } catch {
@@ -42,11 +42,20 @@ extension Agent {
         await originate()
     }
 
-    /// After an endpoint delete: check again once the grace period has passed.
+    /// Whether a block empty since `since` has been empty for `grace` seconds at `now`. The clock
+    /// counts whole seconds, so `now - since` may be up to a second more than the time that really
+    /// passed (empty at 10.9, now 13.0: 3 on the clock, 2.1 in fact): only a difference over the
+    /// grace proves it. A grace of 0 releases at once.
+    public static func graceHasPassed(since: Int64, now: Int64, grace: Int) -> Bool {
+        grace == 0 || now - since > Int64(grace)
+    }
+
+    /// After an endpoint delete: check again once the grace period has surely passed on the
+    /// agent's whole-second clock (`graceHasPassed`).
     func scheduleBlockRelease() {
         let grace = configuration.blockReleaseGrace
         Task { [weak self] in
-            try? await Task.sleep(for: .seconds(grace) + .milliseconds(100))
+            try? await Task.sleep(for: .seconds(grace == 0 ? 0 : grace + 1) + .milliseconds(100))
             await self?.releaseEmptyBlocks()
         }
     }
